@@ -1,0 +1,1 @@
+"""Topological losses for torch models (see the differentiable-persistence issue)."""

@@ -1,0 +1,1 @@
+"""Declarative pipeline stages and batch execution (see the pipelines issue)."""

@@ -1,0 +1,1 @@
+"""Topology: filtrations, persistence, diagrams, features and figures."""

@@ -1,0 +1,5 @@
+"""Filtration builders (in progress)."""
+
+
+def build_filtration(*args, **kwargs):
+    raise NotImplementedError

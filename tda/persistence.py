@@ -1,0 +1,5 @@
+"""Persistence (in progress)."""
+
+
+def persistence(*args, **kwargs):
+    raise NotImplementedError
