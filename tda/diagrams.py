@@ -2,15 +2,16 @@
 
 A persistence diagram in homology dimension ``p`` is a float64 array of shape ``(k, 2)`` whose
 rows are ``(birth, death)``; ``death == inf`` marks an essential class. :class:`Diagrams` holds
-one such array per dimension ``0 .. max_dim`` and, optionally, the *critical cells* of every
-class: for each row, the vertex indices of the cell whose filtration value *is* the birth
-(resp. death). These are what a differentiable layer needs to gather values from tensors:
+one such array per dimension ``0 .. max_dim`` and, optionally, the persistence *pairs*: for
+each row, the vertex indices of the simplex whose filtration value *is* the birth (resp. the
+death). These are what a differentiable layer needs to gather values from tensors:
 
 ========================  ==================================================================
-filtration                critical cell of a birth / death
+filtration                simplex giving a birth / death value
 ========================  ==================================================================
-rips, weighted rips       an edge ``(i, j)``, or a vertex ``(i, -1)`` (its weight)
-sparse rips               an edge ``(i, j)`` or a vertex ``(i, -1)``
+rips, weighted rips       the longest edge ``(i, j)`` of the creating / destroying
+                          simplex, or a vertex ``(i, -1)`` (an H0 birth, at its weight)
+sparse rips               as for rips
 alpha                     the simplex (up to ``d + 1`` vertices) created or destroyed
 lower-star (graph, mesh)  the vertex ``(i,)`` holding the maximal function value
 cubical                   the flat (C-order) index of the pixel/voxel ``(p,)``
@@ -32,7 +33,7 @@ from tda_pipe.errors import InputError
 
 __all__ = ["Diagrams", "bottleneck", "wasserstein"]
 
-Cells = tuple[np.ndarray, np.ndarray]
+Pairs = tuple[np.ndarray, np.ndarray]
 
 
 def _as_diagram(array: np.ndarray | Sequence) -> np.ndarray:
@@ -48,9 +49,9 @@ class Diagrams(Sequence):
     dgms : sequence of array-like
         ``dgms[p]`` holds the ``(birth, death)`` rows of dimension ``p``; ``inf`` deaths are
         essential classes.
-    cells : sequence of (birth_cells, death_cells), optional
+    pairs : sequence of (birth_simplices, death_simplices), optional
         Per dimension, two int arrays with one row per diagram point: the vertex indices of the
-        critical cells (see the module docstring), padded with ``-1``.
+        simplices giving the birth and death values (see the module docstring), padded with -1.
     filtration : str
         Name of the filtration the diagrams come from (``"rips"``, ``"alpha"``, ...).
     backend : str
@@ -71,7 +72,7 @@ class Diagrams(Sequence):
     def __init__(
         self,
         dgms: Sequence,
-        cells: Sequence[Cells] | None = None,
+        pairs: Sequence[Pairs] | None = None,
         *,
         filtration: str = "",
         backend: str = "",
@@ -79,15 +80,15 @@ class Diagrams(Sequence):
         self._dgms = tuple(_as_diagram(d) for d in dgms)
         if not self._dgms:
             raise ValueError("Diagrams needs at least one dimension")
-        if cells is not None:
-            cells = tuple(
-                (np.asarray(b, dtype=np.int64), np.asarray(d, dtype=np.int64)) for b, d in cells
+        if pairs is not None:
+            pairs = tuple(
+                (np.asarray(b, dtype=np.int64), np.asarray(d, dtype=np.int64)) for b, d in pairs
             )
-            if len(cells) != len(self._dgms) or any(
-                len(b) != len(dg) or len(d) != len(dg) for (b, d), dg in zip(cells, self._dgms)
+            if len(pairs) != len(self._dgms) or any(
+                len(b) != len(dg) or len(d) != len(dg) for (b, d), dg in zip(pairs, self._dgms)
             ):
-                raise ValueError("cells must hold one (birth, death) row pair per diagram point")
-        self._cells = cells
+                raise ValueError("pairs must hold one (birth, death) row pair per diagram point")
+        self._pairs = pairs
         self.filtration = filtration
         self.backend = backend
 
@@ -116,9 +117,9 @@ class Diagrams(Sequence):
         return len(self._dgms) - 1
 
     @property
-    def cells(self) -> tuple[Cells, ...] | None:
-        """Per dimension ``(birth_cells, death_cells)``, or ``None`` if not computed."""
-        return self._cells
+    def pairs(self) -> tuple[Pairs, ...] | None:
+        """Per dimension ``(birth_simplices, death_simplices)``, or ``None`` if not computed."""
+        return self._pairs
 
     def lifetimes(self, dim: int) -> np.ndarray:
         """``death - birth`` of every class in dimension ``dim`` (``inf`` for essential ones)."""
@@ -137,30 +138,32 @@ class Diagrams(Sequence):
     def filter(self, min_persistence: float = 0.0) -> Diagrams:
         """A copy keeping only classes whose lifetime exceeds ``min_persistence``."""
         keep = [self.lifetimes(p) > min_persistence for p in range(len(self))]
-        cells = None
-        if self._cells is not None:
-            cells = [(b[m], d[m]) for (b, d), m in zip(self._cells, keep)]
+        pairs = None
+        if self._pairs is not None:
+            pairs = [(b[m], d[m]) for (b, d), m in zip(self._pairs, keep)]
         return Diagrams(
             [d[m] for d, m in zip(self._dgms, keep)],
-            cells,
+            pairs,
             filtration=self.filtration,
             backend=self.backend,
         )
 
     # -- serialisation -------------------------------------------------------------------
     def save(self, path: str | Path) -> Path:
-        """Write ``.npz`` arrays ``h0, h1, ...`` (and ``h{p}_birth_cells``/``h{p}_death_cells``).
+        """Write ``.npz`` arrays ``h0, h1, ...`` (and ``h{p}_birth_simplex``/``h{p}_death_simplex``).
 
         The file is written to a temporary name first and renamed, so a reader never sees a
         half-written file.
         """
         path = Path(path)
         arrays: dict[str, np.ndarray] = {f"h{p}": d for p, d in enumerate(self._dgms)}
-        if self._cells is not None:
-            for p, (b, d) in enumerate(self._cells):
-                arrays[f"h{p}_birth_cells"] = b
-                arrays[f"h{p}_death_cells"] = d
-        arrays["meta"] = np.array(json.dumps({"filtration": self.filtration, "backend": self.backend}))
+        if self._pairs is not None:
+            for p, (b, d) in enumerate(self._pairs):
+                arrays[f"h{p}_birth_simplex"] = b
+                arrays[f"h{p}_death_simplex"] = d
+        arrays["meta"] = np.array(
+            json.dumps({"filtration": self.filtration, "backend": self.backend})
+        )
         tmp = path.with_name(path.name + ".tmp.npz")
         np.savez_compressed(tmp, **arrays)
         tmp.replace(path)
@@ -175,15 +178,17 @@ class Diagrams(Sequence):
                 if not dims or dims != list(range(len(dims))):
                     raise InputError(f"{path}: no diagram arrays h0, h1, ... found in the .npz")
                 dgms = [data[f"h{p}"] for p in dims]
-                cells = None
-                if all(f"h{p}_birth_cells" in data.files for p in dims):
-                    cells = [(data[f"h{p}_birth_cells"], data[f"h{p}_death_cells"]) for p in dims]
+                pairs = None
+                if all(f"h{p}_birth_simplex" in data.files for p in dims):
+                    pairs = [
+                        (data[f"h{p}_birth_simplex"], data[f"h{p}_death_simplex"]) for p in dims
+                    ]
                 meta = json.loads(str(data["meta"])) if "meta" in data.files else {}
         except (OSError, ValueError) as exc:
             if isinstance(exc, InputError):
                 raise
             raise InputError(f"{path}: cannot read diagrams ({exc})") from exc
-        return cls(dgms, cells, **meta)
+        return cls(dgms, pairs, **meta)
 
     def to_dict(self) -> dict:
         """JSON-ready dict: ``{"filtration", "backend", "diagrams": {"h0": [[b, d], ...]}}``.

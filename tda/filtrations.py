@@ -1,5 +1,493 @@
-"""Filtration builders (in progress)."""
+"""Filtration builders: the objects :func:`tda_pipe.tda.persistence.persistence` consumes.
+
+Each builder validates its input and returns a small filtration object; nothing heavy is
+computed until persistence is asked for.
+
+=================  ===========================  ==============================================
+kind               builder                      filtration value of a simplex
+=================  ===========================  ==============================================
+``rips``           :func:`rips`                 its longest edge (any scikit-learn metric, or a
+                                                precomputed distance matrix)
+``sparse-rips``    :func:`sparse_rips`          gudhi's (1 + epsilon)-approximate sparse Rips
+``alpha``          :func:`alpha`                the alpha value, on the diameter scale
+                                                ``2 * sqrt(alpha^2)`` so it shares units with Rips
+``cubical``        :func:`cubical`              pixel / voxel values (top cells, gudhi)
+``weighted-rips``  :func:`weighted_rips`        vertex ``w_i``; edge ``max(w_i, w_j, (d_ij + w_i +
+                                                w_j) / 2)`` (Anai et al., p = 1); flag above
+``dtm``            :func:`dtm`                  weighted Rips with distance-to-measure weights
+``lower-star``     :func:`lower_star_graph`,    the largest vertex value of the simplex
+                   :func:`lower_star_mesh`
+=================  ===========================  ==============================================
+
+On the alpha scale: a Rips edge enters at its length ``d``, an alpha (Cech) edge at radius
+``d / 2``; reporting alpha values as diameters makes the H0 diagrams of alpha and Rips equal.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+import numpy as np
+from scipy import sparse
+
+from tda_pipe.errors import InputError
+from tda_pipe.tda.validation import (
+    available_memory,
+    check_distance_matrix,
+    check_image,
+    check_points,
+    format_bytes,
+)
+
+__all__ = [
+    "AUTO_ALPHA_MIN_POINTS",
+    "AlphaFiltration",
+    "CubicalFiltration",
+    "Filtration",
+    "KINDS",
+    "LowerStarFiltration",
+    "RipsFiltration",
+    "SparseRipsFiltration",
+    "alpha",
+    "build_filtration",
+    "cubical",
+    "dtm",
+    "dtm_weights",
+    "lower_star_graph",
+    "lower_star_mesh",
+    "rips",
+    "sparse_rips",
+    "weighted_rips",
+]
+
+#: A cloud in R^2 or R^3 with more points than this goes to the alpha complex under ``auto``
+#: (Rips H1 cost grows like n^3 in the worst case; alpha stays near-linear in low dimensions).
+AUTO_ALPHA_MIN_POINTS = 2000
 
 
-def build_filtration(*args, **kwargs):
-    raise NotImplementedError
+@dataclass(eq=False)
+class Filtration:
+    """Base of every filtration; ``reason`` says why ``kind="auto"`` chose it."""
+
+    kind: ClassVar[str] = ""
+    reason: str = field(default="", kw_only=True)
+
+    @property
+    def n_vertices(self) -> int:
+        raise NotImplementedError
+
+    def describe(self) -> str:
+        """One line: the kind, the size, and the reason it was chosen."""
+        text = f"{self.kind} filtration on {self.n_vertices} vertices"
+        return f"{text} ({self.reason})" if self.reason else text
+
+
+@dataclass(eq=False)
+class RipsFiltration(Filtration):
+    """Vietoris–Rips (flag) filtration of points or of a distance matrix.
+
+    Exactly one of ``points`` and ``distances`` is set. ``weights`` (if set) turns it into the
+    weighted Rips filtration of Anai et al. with ``p = 1``.
+    """
+
+    kind: ClassVar[str] = "rips"
+    points: np.ndarray | None = None
+    distances: np.ndarray | sparse.coo_matrix | None = None
+    metric: str = "euclidean"
+    threshold: float = math.inf
+    weights: np.ndarray | None = None
+
+    @property
+    def n_vertices(self) -> int:
+        source = self.points if self.points is not None else self.distances
+        return source.shape[0]
+
+    @property
+    def is_weighted(self) -> bool:
+        return self.weights is not None
+
+    def vertex_values(self, idx: np.ndarray) -> np.ndarray:
+        """Values at which vertices ``idx`` enter (0, or their weight)."""
+        idx = np.asarray(idx, dtype=np.int64)
+        if self.weights is not None:
+            return self.weights[idx]
+        if self.distances is not None and not sparse.issparse(self.distances):
+            return np.asarray(self.distances)[idx, idx]
+        if self.distances is not None:
+            return np.asarray(self.distances.tocsr()[idx, idx]).ravel()
+        return np.zeros(len(idx))
+
+    def distances_between(self, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+        """Distances ``d(x_i, x_j)`` for index arrays ``i``, ``j`` (float64)."""
+        i, j = np.asarray(i, dtype=np.int64), np.asarray(j, dtype=np.int64)
+        if self.distances is not None:
+            if sparse.issparse(self.distances):
+                return np.asarray(self.distances.tocsr()[i, j]).ravel()
+            return np.asarray(self.distances)[i, j]
+        if self.metric == "euclidean":
+            return np.linalg.norm(self.points[i] - self.points[j], axis=1)
+        from sklearn.metrics.pairwise import PAIRED_DISTANCES, paired_distances
+
+        if self.metric in PAIRED_DISTANCES:
+            return paired_distances(self.points[i], self.points[j], metric=self.metric)
+        from scipy.spatial.distance import cdist
+
+        return np.array(
+            [
+                cdist(self.points[a, None], self.points[b, None], self.metric)[0, 0]
+                for a, b in zip(i, j)
+            ]
+        )
+
+    def edge_values(self, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+        """Filtration values of edges ``(i, j)``; ``j == -1`` means the vertex ``i``."""
+        i, j = np.asarray(i, dtype=np.int64), np.asarray(j, dtype=np.int64)
+        out = self.vertex_values(i)
+        edge = j >= 0
+        if edge.any():
+            d = self.distances_between(i[edge], j[edge])
+            if self.weights is not None:
+                wi, wj = self.weights[i[edge]], self.weights[j[edge]]
+                d = np.maximum(np.maximum(wi, wj), (d + wi + wj) / 2.0)
+            out[edge] = d
+        return out
+
+    def dense_matrix(self) -> np.ndarray:
+        """The full ``(n, n)`` matrix of filtration values (edge values, vertex values on the
+        diagonal). Needs ``8 n^2`` bytes."""
+        self.check_memory()
+        if self.distances is not None:
+            D = self.distances.toarray() if sparse.issparse(self.distances) else self.distances
+            D = np.array(D, dtype=np.float64)
+        else:
+            from sklearn.metrics import pairwise_distances
+
+            D = pairwise_distances(self.points, metric=self.metric)
+        if self.weights is not None:
+            w = self.weights
+            D = np.maximum(np.maximum.outer(w, w), (D + w[:, None] + w[None, :]) / 2.0)
+            np.fill_diagonal(D, w)
+        return D
+
+    def dense_bytes(self) -> int:
+        """Bytes of the dense float64 filtration matrix."""
+        return 8 * self.n_vertices**2
+
+    def check_memory(self) -> None:
+        """Raise :class:`InputError` if the dense distance matrix would not fit in memory."""
+        need, have = self.dense_bytes(), available_memory()
+        if need <= 0.8 * have:
+            return
+        fixes = ["--threshold T (only edges up to T)", "--sparse EPS (sparse Rips)"]
+        if self.points is not None and self.points.shape[1] <= 3:
+            fixes.insert(0, "--filtration alpha")
+        raise InputError(
+            f"Rips on {self.n_vertices} points needs about {format_bytes(need)} for the distance "
+            f"matrix but {format_bytes(have)} is available; use {' or '.join(fixes)}, "
+            "or subsample the points"
+        )
+
+
+@dataclass(eq=False)
+class SparseRipsFiltration(Filtration):
+    """gudhi's sparse Rips complex: a (1 + epsilon)-interleaving approximation of Rips."""
+
+    kind: ClassVar[str] = "sparse-rips"
+    points: np.ndarray | None = None
+    distances: np.ndarray | None = None
+    epsilon: float = 0.5
+    threshold: float = math.inf
+
+    @property
+    def n_vertices(self) -> int:
+        source = self.points if self.points is not None else self.distances
+        return source.shape[0]
+
+
+@dataclass(eq=False)
+class AlphaFiltration(Filtration):
+    """Alpha complex of points in R^d (gudhi), values on the diameter scale."""
+
+    kind: ClassVar[str] = "alpha"
+    points: np.ndarray = None  # type: ignore[assignment]
+
+    @property
+    def n_vertices(self) -> int:
+        return self.points.shape[0]
+
+
+@dataclass(eq=False)
+class CubicalFiltration(Filtration):
+    """Sublevel-set filtration of a 1-D, 2-D or 3-D array whose cells are the pixels / voxels."""
+
+    kind: ClassVar[str] = "cubical"
+    image: np.ndarray = None  # type: ignore[assignment]
+
+    @property
+    def n_vertices(self) -> int:
+        return int(self.image.size)
+
+
+@dataclass(eq=False)
+class LowerStarFiltration(Filtration):
+    """Lower-star filtration of vertex values on a simplicial complex (graph or mesh).
+
+    ``simplices[k]`` is an ``(m_k, k + 2)`` int array of the complex's ``(k + 1)``-simplices
+    (edges first, then triangles, ...). A simplex enters at its largest vertex value.
+    """
+
+    kind: ClassVar[str] = "lower-star"
+    values: np.ndarray = None  # type: ignore[assignment]
+    simplices: list[np.ndarray] = field(default_factory=list)
+
+    @property
+    def n_vertices(self) -> int:
+        return len(self.values)
+
+
+# -- builders ------------------------------------------------------------------------------
+
+
+def _threshold(threshold: float | None) -> float:
+    t = math.inf if threshold is None else float(threshold)
+    if not t > 0:
+        raise InputError(f"threshold must be > 0, got {threshold}")
+    return t
+
+
+def _points_or_distances(data, metric: str) -> tuple[np.ndarray | None, object]:
+    if metric == "precomputed":
+        return None, check_distance_matrix(data)
+    return check_points(data), None
+
+
+def rips(data, *, metric: str = "euclidean", threshold: float | None = None) -> RipsFiltration:
+    """Vietoris–Rips filtration of points (``metric`` any scikit-learn metric) or of a distance
+    matrix (``metric="precomputed"``, dense or scipy sparse), up to ``threshold``.
+
+    Examples
+    --------
+    >>> from tda_pipe.datasets import circle
+    >>> rips(circle(100, seed=0)).describe()
+    'rips filtration on 100 vertices'
+    """
+    points, distances = _points_or_distances(data, metric)
+    return RipsFiltration(
+        points=points, distances=distances, metric=metric, threshold=_threshold(threshold)
+    )
+
+
+def weighted_rips(
+    data, weights, *, metric: str = "euclidean", threshold: float | None = None
+) -> RipsFiltration:
+    """Weighted Rips filtration (Anai et al. 2020, p = 1) with vertex weights ``w_i >= 0``:
+    vertex ``i`` enters at ``w_i``, edge ``{i, j}`` at ``max(w_i, w_j, (d_ij + w_i + w_j) / 2)``.
+    """
+    filt = rips(data, metric=metric, threshold=threshold)
+    w = np.asarray(weights, dtype=np.float64).ravel()
+    if w.shape != (filt.n_vertices,):
+        raise InputError(
+            f"weights must hold one value per point ({filt.n_vertices}), got {w.shape[0]}"
+        )
+    if not np.isfinite(w).all() or (w < 0).any():
+        raise InputError("weights must be finite and >= 0")
+    filt.weights = w
+    return filt
+
+
+def dtm_weights(data, k: int = 10, power: float = 2.0, *, metric: str = "euclidean") -> np.ndarray:
+    """Empirical distance-to-measure of every point: ``(mean_{j<=k} d(x, x_(j))^power)^(1/power)``
+    over its ``k`` nearest sample points, the point itself included (so ``k = 1`` gives 0,
+    gudhi's convention)."""
+    from sklearn.neighbors import NearestNeighbors
+
+    points, distances = _points_or_distances(data, metric)
+    n = (points if points is not None else distances).shape[0]
+    if not 1 <= k <= n:
+        raise InputError(f"DTM needs 1 <= k <= number of points ({n}), got k={k}")
+    if distances is not None:
+        D = distances.toarray() if sparse.issparse(distances) else distances
+        knn = np.sort(D, axis=1)[:, :k]
+    else:
+        nn = NearestNeighbors(n_neighbors=k, metric=metric).fit(points)
+        knn, _ = nn.kneighbors(points)
+    return np.mean(knn**power, axis=1) ** (1.0 / power)
+
+
+def dtm(
+    data,
+    k: int = 10,
+    power: float = 2.0,
+    *,
+    metric: str = "euclidean",
+    threshold: float | None = None,
+) -> RipsFiltration:
+    """DTM filtration: weighted Rips with :func:`dtm_weights` (robust to outliers)."""
+    filt = weighted_rips(
+        data, dtm_weights(data, k, power, metric=metric), metric=metric, threshold=threshold
+    )
+    filt.reason = f"DTM weights, k={k}"
+    return filt
+
+
+def sparse_rips(
+    data, epsilon: float = 0.5, *, metric: str = "euclidean", threshold: float | None = None
+) -> SparseRipsFiltration:
+    """gudhi's sparse Rips complex; ``epsilon`` is the approximation parameter (its diagrams
+    are within a multiplicative ``1 + epsilon`` of the Rips diagrams)."""
+    if not epsilon > 0:
+        raise InputError(f"sparse Rips epsilon must be > 0, got {epsilon}")
+    points, distances = _points_or_distances(data, metric)
+    if points is not None and metric != "euclidean":
+        from sklearn.metrics import pairwise_distances
+
+        points, distances = None, pairwise_distances(points, metric=metric)
+    if distances is not None and sparse.issparse(distances):
+        distances = distances.toarray()
+    return SparseRipsFiltration(
+        points=points, distances=distances, epsilon=float(epsilon), threshold=_threshold(threshold)
+    )
+
+
+def alpha(data) -> AlphaFiltration:
+    """Alpha complex of a point cloud (gudhi); best for large clouds in R^2 and R^3."""
+    return AlphaFiltration(points=check_points(data))
+
+
+def cubical(image) -> CubicalFiltration:
+    """Sublevel filtration of a greyscale image or voxel grid (pixels are the top cells)."""
+    return CubicalFiltration(image=check_image(image))
+
+
+def _check_values(values, n: int) -> np.ndarray:
+    v = np.asarray(values, dtype=np.float64).ravel()
+    if v.shape != (n,):
+        raise InputError(f"lower-star values must hold one value per vertex ({n}), got {v.size}")
+    if not np.isfinite(v).all():
+        raise InputError("lower-star values must be finite")
+    return v
+
+
+def lower_star_graph(graph, values=None, *, attribute: str = "value") -> LowerStarFiltration:
+    """Lower-star filtration of a function on a networkx graph (a 1-dimensional complex).
+
+    ``values`` is an array in ``graph.nodes`` order; if omitted, the node attribute
+    ``attribute`` is used. H1 classes of a graph are its independent cycles (all essential).
+    """
+    nodes = list(graph.nodes)
+    if not nodes:
+        raise InputError("the graph has no nodes")
+    if values is None:
+        missing = [u for u in nodes if attribute not in graph.nodes[u]]
+        if missing:
+            raise InputError(f"node {missing[0]!r} has no {attribute!r} attribute; pass values=")
+        values = [graph.nodes[u][attribute] for u in nodes]
+    index = {u: i for i, u in enumerate(nodes)}
+    edges = np.array([(index[u], index[v]) for u, v in graph.edges if u != v], dtype=np.int64)
+    return LowerStarFiltration(
+        values=_check_values(values, len(nodes)), simplices=[edges.reshape(-1, 2)]
+    )
+
+
+def lower_star_mesh(mesh, values=None) -> LowerStarFiltration:
+    """Lower-star filtration of a function on a triangle mesh (trimesh, or ``(vertices, faces)``).
+
+    ``values`` defaults to the height (last coordinate) of each vertex.
+    """
+    if isinstance(mesh, tuple):
+        vertices, faces = mesh
+    else:
+        vertices, faces = mesh.vertices, mesh.faces
+    vertices = check_points(vertices, "mesh vertices", min_points=1)
+    faces = np.sort(np.asarray(faces, dtype=np.int64).reshape(-1, 3), axis=1)
+    if faces.size and (faces.min() < 0 or faces.max() >= len(vertices)):
+        raise InputError("mesh faces refer to vertices that do not exist")
+    edges = np.unique(
+        np.concatenate([faces[:, [0, 1]], faces[:, [0, 2]], faces[:, [1, 2]]]), axis=0
+    )
+    if values is None:
+        values = vertices[:, -1]
+    return LowerStarFiltration(
+        values=_check_values(values, len(vertices)), simplices=[edges, faces]
+    )
+
+
+KINDS = ("auto", "rips", "sparse-rips", "alpha", "cubical", "weighted-rips", "dtm")
+
+
+def build_filtration(
+    data,
+    kind: str = "auto",
+    *,
+    max_dim: int = 1,
+    metric: str = "euclidean",
+    threshold: float | None = None,
+    epsilon: float | None = None,
+    weights=None,
+    k: int = 10,
+) -> Filtration:
+    """Build the filtration ``kind`` of ``data``; ``"auto"`` picks one and says why.
+
+    ``auto`` chooses: Rips for a precomputed matrix; sparse Rips if ``epsilon`` is given; the
+    alpha complex for more than :data:`AUTO_ALPHA_MIN_POINTS` points in R^2 or R^3 when H1 or
+    higher is asked; Rips otherwise. Images go to ``kind="cubical"`` explicitly.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> f = build_filtration(np.random.default_rng(0).random((5000, 3)))
+    >>> f.kind, f.reason
+    ('alpha', 'auto: 5000 points in R^3, more than 2000 for Rips')
+    """
+    if kind not in KINDS:
+        raise InputError(f"unknown filtration {kind!r}; choose one of {', '.join(KINDS)}")
+    if kind == "auto":
+        kind, reason = _auto_kind(
+            data, max_dim=max_dim, metric=metric, epsilon=epsilon, weights=weights
+        )
+    else:
+        reason = ""
+    if kind == "rips":
+        filt: Filtration = rips(data, metric=metric, threshold=threshold)
+    elif kind == "sparse-rips":
+        filt = sparse_rips(
+            data, 0.5 if epsilon is None else epsilon, metric=metric, threshold=threshold
+        )
+    elif kind == "alpha":
+        if metric not in ("euclidean", "precomputed"):
+            raise InputError(f"the alpha complex is Euclidean; metric {metric!r} needs rips")
+        if metric == "precomputed":
+            raise InputError(
+                "the alpha complex needs point coordinates, not a distance matrix; use rips"
+            )
+        filt = alpha(data)
+    elif kind == "cubical":
+        filt = cubical(data)
+    elif kind == "weighted-rips":
+        if weights is None:
+            raise InputError("weighted-rips needs weights (one per point); or use dtm")
+        filt = weighted_rips(data, weights, metric=metric, threshold=threshold)
+    else:
+        filt = dtm(data, k, metric=metric, threshold=threshold)
+    if reason:
+        filt.reason = reason
+    return filt
+
+
+def _auto_kind(data, *, max_dim: int, metric: str, epsilon, weights) -> tuple[str, str]:
+    if weights is not None:
+        return "weighted-rips", "auto: weights given"
+    if metric == "precomputed":
+        return "rips", "auto: precomputed distances"
+    if epsilon is not None:
+        return "sparse-rips", f"auto: epsilon={epsilon} given"
+    shape = np.shape(data)
+    if len(shape) == 2 and metric == "euclidean" and 2 <= shape[1] <= 3 and max_dim >= 1:
+        if shape[0] > AUTO_ALPHA_MIN_POINTS:
+            return (
+                "alpha",
+                f"auto: {shape[0]} points in R^{shape[1]}, more than {AUTO_ALPHA_MIN_POINTS} for Rips",
+            )
+    return "rips", ""

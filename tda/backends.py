@@ -1,0 +1,278 @@
+"""The libraries that compute persistence, each wrapped to return diagrams and pairs.
+
+Every function takes a filtration object and ``max_dim`` and returns ``(dgms, pairs)``: per
+dimension a float64 ``(k, 2)`` array and a ``(birth_simplices, death_simplices)`` tuple (see
+:mod:`tda_pipe.tda.diagrams`), or ``pairs=None`` where the library gives none (ripser).
+
+For flag filtrations the pairing comes from the backend and the values are recomputed in
+float64 from the filtration's own edge values, so giotto-ph (which works in float32) returns the
+same numbers as gudhi.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tda_pipe.tda.filtrations import (
+    AlphaFiltration,
+    CubicalFiltration,
+    LowerStarFiltration,
+    RipsFiltration,
+    SparseRipsFiltration,
+)
+from tda_pipe.tda.mst import mst_h0
+
+__all__ = [
+    "alpha_gudhi",
+    "cubical_gudhi",
+    "lower_star_gudhi",
+    "rips_giotto",
+    "rips_gudhi",
+    "rips_mst",
+    "rips_ripser",
+    "sparse_rips_gudhi",
+]
+
+Result = tuple[list[np.ndarray], list[tuple[np.ndarray, np.ndarray]] | None]
+
+
+def _drop_zero_length(dgm, births, deaths):
+    keep = dgm[:, 1] > dgm[:, 0]
+    return dgm[keep], (births[keep], deaths[keep])
+
+
+def _flag_result(gens, max_dim: int, edge_values) -> Result:
+    """Diagrams from flag-complex generators (giotto-ph's and gudhi's shared format).
+
+    ``edge_values(i, j)`` gives the float64 value of edge ``(i, j)`` (``j == -1``: vertex ``i``).
+    """
+    h0_finite, higher, h0_essential, higher_essential = gens
+    h0_finite = np.asarray(h0_finite, dtype=np.int64).reshape(-1, 3)
+    h0_essential = np.asarray(h0_essential, dtype=np.int64).ravel()
+    births = np.column_stack(
+        [
+            np.concatenate([h0_finite[:, 0], h0_essential]),
+            np.full(len(h0_finite) + len(h0_essential), -1),
+        ]
+    )
+    deaths = np.concatenate([h0_finite[:, 1:], np.full((len(h0_essential), 2), -1)])
+    dgm, pr = _flag_values(births, deaths, edge_values)
+    dgms, pairs = [dgm], [pr]
+    for p in range(1, max_dim + 1):
+        fin = _generator_array(higher, p - 1, 4)
+        ess = _generator_array(higher_essential, p - 1, 2)
+        births = np.concatenate([fin[:, :2], ess])
+        deaths = np.concatenate([fin[:, 2:], np.full((len(ess), 2), -1)])
+        dgm, pr = _flag_values(births, deaths, edge_values)
+        dgms.append(dgm)
+        pairs.append(pr)
+    return dgms, pairs
+
+
+def _generator_array(arrays: list, index: int, width: int) -> np.ndarray:
+    """``arrays[index]`` as an int ``(k, width)`` array; empty where the backend gave none."""
+    if index < len(arrays):
+        return np.asarray(arrays[index], dtype=np.int64).reshape(-1, width)
+    return np.empty((0, width), dtype=np.int64)
+
+
+def _cell_result(finite: list, essential: list, max_dim: int, values: np.ndarray) -> Result:
+    """Diagrams of a filtration whose every value sits on one cell of ``values``.
+
+    ``finite[p]`` holds (birth cell, death cell) index rows and ``essential[p]`` birth cells;
+    used for lower-star filtrations (vertices) and cubical complexes (pixels).
+    """
+    dgms, pairs = [], []
+    for p in range(max_dim + 1):
+        fin = _generator_array(finite, p, 2)
+        ess = _generator_array(essential, p, 1)
+        births = np.concatenate([fin[:, :1], ess])
+        deaths = np.concatenate([fin[:, 1:], np.full((len(ess), 1), -1)])
+        d = np.where(deaths[:, 0] >= 0, values[np.maximum(deaths[:, 0], 0)], np.inf)
+        dgm, pr = _drop_zero_length(np.column_stack([values[births[:, 0]], d]), births, deaths)
+        dgms.append(dgm)
+        pairs.append(pr)
+    return dgms, pairs
+
+
+def _flag_values(births: np.ndarray, deaths: np.ndarray, edge_values):
+    b = edge_values(births[:, 0], births[:, 1]) if len(births) else np.empty(0)
+    d = np.full(len(deaths), np.inf)
+    finite = deaths[:, 0] >= 0
+    if finite.any():
+        d[finite] = edge_values(deaths[finite, 0], deaths[finite, 1])
+    return _drop_zero_length(np.column_stack([b, d]), births, deaths)
+
+
+def rips_mst(filt: RipsFiltration, max_dim: int, n_threads: int = -1) -> Result:
+    """H0 only, by a minimum spanning tree (no complex, O(n) memory)."""
+    if max_dim != 0:
+        raise ValueError("the MST backend computes H0 only")
+    dgm, births, deaths = mst_h0(filt)
+    return [dgm], [(births, deaths)]
+
+
+def rips_giotto(filt: RipsFiltration, max_dim: int, n_threads: int = -1) -> Result:
+    """giotto-ph's multithreaded Ripser, generators on, values recomputed in float64."""
+    from gph import ripser_parallel
+
+    if filt.is_weighted:
+        X, metric = filt.dense_matrix(), "precomputed"
+    elif filt.distances is not None:
+        X, metric = filt.distances, "precomputed"
+    else:
+        X, metric = filt.points, filt.metric
+        if np.isinf(filt.threshold):
+            filt.check_memory()
+    result = ripser_parallel(
+        X,
+        maxdim=max_dim,
+        thresh=filt.threshold,
+        metric=metric,
+        n_threads=n_threads,
+        return_generators=True,
+    )
+    return _flag_result(result["gens"], max_dim, filt.edge_values)
+
+
+def rips_ripser(filt: RipsFiltration, max_dim: int, n_threads: int = -1) -> Result:
+    """ripser.py (float32 values, no pairs)."""
+    from ripser import ripser
+
+    if filt.is_weighted or filt.distances is not None:
+        X = filt.dense_matrix() if filt.is_weighted else filt.distances
+        result = ripser(X, maxdim=max_dim, thresh=filt.threshold, distance_matrix=True)
+    else:
+        filt.check_memory()
+        result = ripser(filt.points, maxdim=max_dim, thresh=filt.threshold, metric=filt.metric)
+    dgms = [np.asarray(d, dtype=np.float64) for d in result["dgms"]]
+    return [d[d[:, 1] > d[:, 0]] for d in dgms], None
+
+
+def _st_flag_result(st, max_dim: int, edge_values) -> Result:
+    st.compute_persistence(homology_coeff_field=2, persistence_dim_max=True)
+    return _flag_result(st.flag_persistence_generators(), max_dim, edge_values)
+
+
+def rips_gudhi(filt: RipsFiltration, max_dim: int, n_threads: int = -1) -> Result:
+    """gudhi's Rips complex (float64 throughout; slow for large clouds)."""
+    import gudhi
+
+    if filt.points is not None and filt.metric == "euclidean" and not filt.is_weighted:
+        st = gudhi.RipsComplex(
+            points=filt.points, max_edge_length=filt.threshold
+        ).create_simplex_tree(max_dimension=max_dim + 1)
+    else:
+        st = gudhi.SimplexTree.create_from_array(filt.dense_matrix(), max_filtration=filt.threshold)
+        st.expansion(max_dim + 1)
+    return _st_flag_result(st, max_dim, filt.edge_values)
+
+
+def sparse_rips_gudhi(filt: SparseRipsFiltration, max_dim: int, n_threads: int = -1) -> Result:
+    """gudhi's sparse Rips complex; edge values read back from the simplex tree."""
+    import gudhi
+
+    source = (
+        {"points": filt.points} if filt.points is not None else {"distance_matrix": filt.distances}
+    )
+    st = gudhi.RipsComplex(
+        **source, max_edge_length=filt.threshold, sparse=filt.epsilon
+    ).create_simplex_tree(max_dimension=max_dim + 1)
+
+    def edge_values(i: np.ndarray, j: np.ndarray) -> np.ndarray:
+        return np.array(
+            [st.filtration([a] if b < 0 else [a, b]) for a, b in zip(i, j)], dtype=np.float64
+        )
+
+    return _st_flag_result(st, max_dim, edge_values)
+
+
+def _simplex_pairs_result(st, max_dim: int, width: int, transform) -> Result:
+    """Diagrams and creator/destroyer simplices from a computed gudhi simplex tree."""
+    rows: list[list] = [[] for _ in range(max_dim + 1)]
+    for birth, death in st.persistence_pairs():
+        p = len(birth) - 1
+        if p > max_dim:
+            continue
+        b = st.filtration(birth)
+        d = st.filtration(death) if death else np.inf
+        rows[p].append((b, d, birth, death))
+    dgms, pairs = [], []
+    for p in range(max_dim + 1):
+        dgm = transform(
+            np.array([(b, d) for b, d, _, _ in rows[p]], dtype=np.float64).reshape(-1, 2)
+        )
+        bs = np.full((len(rows[p]), width), -1, dtype=np.int64)
+        ds = np.full((len(rows[p]), width), -1, dtype=np.int64)
+        for r, (_, _, birth, death) in enumerate(rows[p]):
+            bs[r, : len(birth)] = birth
+            ds[r, : len(death)] = death
+        dgm, pr = _drop_zero_length(dgm, bs, ds)
+        dgms.append(dgm)
+        pairs.append(pr)
+    return dgms, pairs
+
+
+def _intervals(st, max_dim: int, transform) -> list[np.ndarray]:
+    out = []
+    for p in range(max_dim + 1):
+        dgm = transform(
+            np.asarray(st.persistence_intervals_in_dimension(p), dtype=np.float64).reshape(-1, 2)
+        )
+        out.append(dgm[dgm[:, 1] > dgm[:, 0]])
+    return out
+
+
+def _alpha_scale(dgm: np.ndarray) -> np.ndarray:
+    return 2.0 * np.sqrt(np.maximum(dgm, 0.0))
+
+
+def alpha_gudhi(
+    filt: AlphaFiltration, max_dim: int, n_threads: int = -1, *, with_pairs: bool = True
+) -> Result:
+    """gudhi's alpha complex; values reported as diameters ``2 sqrt(alpha^2)``."""
+    import gudhi
+
+    st = gudhi.AlphaComplex(points=filt.points).create_simplex_tree()
+    st.compute_persistence(homology_coeff_field=2, persistence_dim_max=True)
+    if not with_pairs:
+        return _intervals(st, max_dim, _alpha_scale), None
+    return _simplex_pairs_result(st, max_dim, filt.points.shape[1] + 1, _alpha_scale)
+
+
+def lower_star_gudhi(filt: LowerStarFiltration, max_dim: int, n_threads: int = -1) -> Result:
+    """gudhi simplex tree of the graph / mesh, every simplex at its largest vertex value."""
+    import gudhi
+
+    st = gudhi.SimplexTree()
+    v = filt.values
+    st.insert_batch(np.arange(len(v))[None, :], v)
+    for simplices in filt.simplices:
+        if len(simplices):
+            st.insert_batch(simplices.T, v[simplices].max(axis=1))
+    st.compute_persistence(homology_coeff_field=2, persistence_dim_max=True)
+    finite, essential = st.lower_star_persistence_generators()
+    return _cell_result(finite, essential, max_dim, v)
+
+
+def cubical_gudhi(filt: CubicalFiltration, max_dim: int, n_threads: int = -1) -> Result:
+    """gudhi's cubical complex with the pixels / voxels as top cells.
+
+    Pairs are flat C-order pixel indices (gudhi reports Fortran order; converted here).
+    """
+    import gudhi
+
+    img = filt.image
+    cc = gudhi.CubicalComplex(top_dimensional_cells=img)
+    cc.compute_persistence(homology_coeff_field=2, min_persistence=0.0)
+    regular, essential = cc.cofaces_of_persistence_pairs()
+
+    def to_c(idx: np.ndarray) -> np.ndarray:
+        return np.ravel_multi_index(np.unravel_index(idx, img.shape, order="F"), img.shape)
+
+    return _cell_result(
+        [to_c(np.asarray(f, dtype=np.int64)) for f in regular],
+        [to_c(np.asarray(e, dtype=np.int64)) for e in essential],
+        max_dim,
+        img.ravel(),
+    )

@@ -1,0 +1,138 @@
+"""Input checks shared by the filtration builders: one clear :class:`InputError` line each.
+
+Messages say what is wrong and how to fix it; the caller (the CLI) prefixes the file name.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+from scipy import sparse
+
+from tda_pipe.errors import InputError
+
+__all__ = [
+    "available_memory",
+    "check_distance_matrix",
+    "check_image",
+    "check_max_dim",
+    "check_points",
+    "format_bytes",
+]
+
+
+def _check_finite(array: np.ndarray, what: str) -> None:
+    bad = ~np.isfinite(array)
+    if bad.any():
+        kind = "NaN" if np.isnan(array).any() else "infinite"
+        first = tuple(int(i) for i in np.argwhere(bad)[0])
+        raise InputError(
+            f"{what} has {int(bad.sum())} {kind} value(s), first at index {first}; "
+            "remove or impute them before computing persistence"
+        )
+
+
+def _as_float_array(data, what: str) -> np.ndarray:
+    try:
+        return np.asarray(data, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"{what} is not numeric ({exc})") from exc
+
+
+def check_points(points, what: str = "point cloud", min_points: int = 2) -> np.ndarray:
+    """Return ``points`` as a finite float64 ``(n, d)`` array with ``n >= min_points``."""
+    X = _as_float_array(points, what)
+    if X.ndim != 2:
+        hint = (
+            "; reshape a single column to (n, 1) with X.reshape(-1, 1)"
+            if X.ndim == 1
+            else "; for an image or voxel grid use --filtration cubical"
+        )
+        raise InputError(
+            f"{what} must be a 2-D (n_points, n_dims) array, got shape {X.shape}{hint}"
+        )
+    if X.shape[0] < min_points:
+        raise InputError(f"{what} has {X.shape[0]} point(s); at least {min_points} are needed")
+    if X.shape[1] == 0:
+        raise InputError(f"{what} has points with 0 coordinates")
+    _check_finite(X, what)
+    return X
+
+
+def check_distance_matrix(D, what: str = "distance matrix"):
+    """Return a square, symmetric, finite, non-negative distance matrix (dense or sparse).
+
+    The diagonal may hold non-negative vertex weights (the values at which vertices enter).
+    """
+    if sparse.issparse(D):
+        D = sparse.coo_matrix(D, dtype=np.float64)
+        shape, values = D.shape, D.data
+    else:
+        D = _as_float_array(D, what)
+        shape, values = D.shape, D
+    if len(shape) != 2 or shape[0] != shape[1]:
+        raise InputError(
+            f"{what} must be square (n, n), got shape {shape}; "
+            "drop --metric precomputed if the rows are points"
+        )
+    if shape[0] < 2:
+        raise InputError(f"{what} describes {shape[0]} point(s); at least 2 are needed")
+    _check_finite(values, what)
+    if (values < 0).any():
+        raise InputError(f"{what} has negative entries; distances must be >= 0")
+    if sparse.issparse(D):
+        asym = abs(D - D.T).max() if D.nnz else 0.0
+        scale = np.abs(D.data).max() if D.nnz else 1.0
+    else:
+        asym = np.abs(D - D.T).max()
+        scale = np.abs(D).max()
+    if asym > 1e-9 * max(scale, 1.0):
+        raise InputError(
+            f"{what} is not symmetric (largest |D - D.T| = {asym:.3g}); "
+            "pass a symmetric matrix, e.g. (D + D.T) / 2"
+        )
+    return D
+
+
+def check_image(image, what: str = "image") -> np.ndarray:
+    """Return a finite float64 array of 1 to 3 dimensions (pixels or voxels)."""
+    img = _as_float_array(image, what)
+    if not 1 <= img.ndim <= 3 or img.size < 2:
+        raise InputError(
+            f"{what} must be a 1-D signal, 2-D image or 3-D voxel grid, got shape {img.shape}"
+        )
+    _check_finite(img, what)
+    return img
+
+
+def check_max_dim(max_dim: int) -> int:
+    """Homology dimensions are integers from 0 up."""
+    if isinstance(max_dim, bool) or int(max_dim) != max_dim or max_dim < 0:
+        raise InputError(f"max_dim must be an integer >= 0, got {max_dim!r}")
+    return int(max_dim)
+
+
+def available_memory() -> int:
+    """Bytes of memory available to a new allocation (``MemAvailable``, else free pages)."""
+    try:
+        with open("/proc/meminfo") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return 1 << 62
+
+
+def format_bytes(n: float) -> str:
+    """Human-readable size: ``format_bytes(3 * 2**30) == '3.0 GiB'``."""
+    units = ("B", "KiB", "MiB", "GiB", "TiB")
+    i = 0
+    while n >= 1024 and i < len(units) - 1:
+        n /= 1024
+        i += 1
+    return f"{n:.1f} {units[i]}"
