@@ -37,6 +37,7 @@ from tda_pipe.tda.validation import (
     available_memory,
     check_distance_matrix,
     check_image,
+    check_metric,
     check_points,
     format_bytes,
 )
@@ -258,6 +259,7 @@ def _threshold(threshold: float | None) -> float:
 
 
 def _points_or_distances(data, metric: str) -> tuple[np.ndarray | None, object]:
+    check_metric(metric)
     if metric == "precomputed":
         return None, check_distance_matrix(data)
     return check_points(data), None
@@ -284,6 +286,9 @@ def weighted_rips(
 ) -> RipsFiltration:
     """Weighted Rips filtration (Anai et al. 2020, p = 1) with vertex weights ``w_i >= 0``:
     vertex ``i`` enters at ``w_i``, edge ``{i, j}`` at ``max(w_i, w_j, (d_ij + w_i + w_j) / 2)``.
+
+    This is the radius scale of Anai et al.; gudhi's ``WeightedRipsComplex`` and giotto-ph's
+    ``weights=`` report the same filtration at twice these values.
     """
     filt = rips(data, metric=metric, threshold=threshold)
     w = np.asarray(weights, dtype=np.float64).ravel()

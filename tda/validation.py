@@ -17,6 +17,7 @@ __all__ = [
     "check_distance_matrix",
     "check_image",
     "check_max_dim",
+    "check_metric",
     "check_points",
     "format_bytes",
 ]
@@ -111,6 +112,22 @@ def check_max_dim(max_dim: int) -> int:
     if isinstance(max_dim, bool) or int(max_dim) != max_dim or max_dim < 0:
         raise InputError(f"max_dim must be an integer >= 0, got {max_dim!r}")
     return int(max_dim)
+
+
+def check_metric(metric) -> str:
+    """A metric scikit-learn's ``pairwise_distances`` knows, a callable, or ``"precomputed"``."""
+    if metric == "precomputed" or callable(metric):
+        return metric
+    from sklearn.metrics.pairwise import pairwise_distances
+
+    try:
+        pairwise_distances(np.eye(2), metric=metric)
+    except (ValueError, TypeError) as exc:
+        raise InputError(
+            f"unknown metric {metric!r}; use a scikit-learn/scipy metric name such as "
+            "'euclidean', 'manhattan', 'cosine', or 'precomputed'"
+        ) from exc
+    return metric
 
 
 def available_memory() -> int:

@@ -1,0 +1,169 @@
+"""The ``tda-pipe`` command line: a thin layer over :mod:`tda_pipe.pipelines`."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+import click
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from tda_pipe.errors import InputError
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="Topological data analysis: persistence diagrams, features and figures.",
+)
+err_console = Console(stderr=True)
+
+
+def _parse_scales(text: str | None) -> list[float] | None:
+    if text is None:
+        return None
+    try:
+        return [float(s) for s in text.split(",") if s.strip()]
+    except ValueError:
+        raise InputError(f"--scales takes comma-separated numbers, got {text!r}") from None
+
+
+def _print_summary(summary: dict, out_dir: Path) -> None:
+    console = Console()
+    info = summary["input"]
+    console.print(f"[bold]{info['path']}[/] ({info['kind']}, shape {tuple(info['shape'])})")
+    console.print(f"{info['filtration']}, backend {summary['backend']}")
+    table = Table(show_header=True, header_style="bold")
+    for col in ("dim", "classes", "essential", "longest (birth, death)", "total pers.", "entropy"):
+        table.add_column(col, justify="right" if col != "longest (birth, death)" else "left")
+    scales = summary["scales"]
+    for s in scales:
+        table.add_column(f"β at {s:g}", justify="right")
+    for name, d in summary["dimensions"].items():
+        top = d["most_persistent"][0] if d["most_persistent"] else None
+        longest = (
+            "-"
+            if top is None
+            else f"({top[0]:.4g}, {'inf' if top[1] is None else f'{top[1]:.4g}'})"
+        )
+        table.add_row(
+            name,
+            str(d["n_classes"]),
+            str(d["n_essential"]),
+            longest,
+            f"{d['total_persistence']:.4g}",
+            f"{d['entropy']:.3f}",
+            *(str(v) for v in d["betti"].values()),
+        )
+    console.print(table)
+    console.print(f"results in [bold]{out_dir}/[/]")
+
+
+@app.command()
+def analyze(
+    input: Path = typer.Argument(
+        ...,
+        help="Points (.npy .npz .csv .txt), a mesh (.ply .off .obj .stl), an image (.png .jpg), or a distance matrix with --metric precomputed.",
+    ),
+    out: Path | None = typer.Option(
+        None, "--out", "-o", help="Results folder [default: <input stem>_tda/]."
+    ),
+    max_dim: int = typer.Option(1, "--max-dim", help="Highest homology dimension."),
+    filtration: str = typer.Option(
+        "auto",
+        "--filtration",
+        "-f",
+        help="auto, rips, sparse-rips, alpha, cubical, weighted-rips or dtm.",
+    ),
+    metric: str = typer.Option(
+        "euclidean",
+        "--metric",
+        help="Any scikit-learn metric, or 'precomputed' for a distance matrix.",
+    ),
+    threshold: float | None = typer.Option(
+        None, "--threshold", help="Rips: only edges up to this length (saves memory)."
+    ),
+    sparse: float | None = typer.Option(
+        None, "--sparse", help="Sparse Rips with this approximation epsilon."
+    ),
+    backend: str = typer.Option("auto", "--backend", help="auto, giotto-ph, gudhi, ripser or mst."),
+    sample: int | None = typer.Option(
+        None,
+        "--sample",
+        help="Meshes: sample N points on the surface; clouds: keep N random points.",
+    ),
+    seed: int = typer.Option(0, "--seed", help="Seed for --sample."),
+    scales: str | None = typer.Option(
+        None,
+        "--scales",
+        help="Comma-separated scales for the Betti numbers [default: quantiles of the deaths].",
+    ),
+    dtm_k: int = typer.Option(10, "--dtm-k", help="Neighbours for the DTM filtration."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar and no table."),
+) -> None:
+    """Persistence diagrams, features, figures and a summary of one input."""
+    from tda_pipe.pipelines.analyze import STEPS, AnalyzeOptions
+    from tda_pipe.pipelines.analyze import analyze as run_analyze
+
+    options = AnalyzeOptions(
+        max_dim=max_dim,
+        filtration=filtration,
+        metric=metric,
+        threshold=threshold,
+        sparse=sparse,
+        backend=backend,
+        sample=sample,
+        seed=seed,
+        scales=_parse_scales(scales),
+        dtm_k=dtm_k,
+    )
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+        disable=quiet,
+    ) as bar:
+        task = bar.add_task("starting", total=len(STEPS))
+
+        def progress(step: str) -> None:
+            bar.update(task, description=step, completed=STEPS.index(step))
+
+        result = run_analyze(input, out, options, progress=progress)
+    if not quiet:
+        _print_summary(result.summary, result.out_dir)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``tda-pipe`` script: one-line errors and exit status 2 on bad input."""
+    logging.basicConfig(level=logging.WARNING, format="%(message)s")
+    try:
+        rc = app(args=argv, standalone_mode=False)
+    except InputError as exc:
+        err_console.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
+        return 2
+    except click.ClickException as exc:
+        err_console.print(
+            f"error: {exc.format_message()}", markup=False, highlight=False, soft_wrap=True
+        )
+        return exc.exit_code
+    except (click.Abort, KeyboardInterrupt):
+        err_console.print("interrupted", markup=False)
+        return 130
+    return rc if isinstance(rc, int) else 0
+
+
+def run() -> None:
+    """Console-script wrapper: exit with :func:`main`'s status."""
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    run()

@@ -1,0 +1,297 @@
+"""Diagrams from every filtration and backend, checked against gudhi and ripser called directly."""
+
+from __future__ import annotations
+
+import gudhi
+import networkx as nx
+import numpy as np
+import pytest
+import ripser
+from gph import ripser_parallel
+from scipy import sparse
+
+import tda_pipe as tp
+from tda_pipe.errors import InputError
+from tda_pipe.tda import filtrations as F
+from tda_pipe.tda.diagrams import Diagrams, bottleneck
+
+# giotto-ph's and gudhi's pairings with our float64 values are exact; ripser.py returns float32
+# values, so it is compared at about 1e-6 of the data's scale (DESIGN.md).
+FLOAT64_TOL = 1e-9
+FLOAT32_TOL = 1e-6
+
+
+def _ref(intervals_by_dim) -> Diagrams:
+    return Diagrams([np.asarray(d, dtype=float).reshape(-1, 2) for d in intervals_by_dim])
+
+
+def gudhi_rips(X: np.ndarray, max_dim: int, threshold: float = np.inf) -> Diagrams:
+    st = gudhi.RipsComplex(points=X, max_edge_length=threshold).create_simplex_tree(
+        max_dimension=max_dim + 1
+    )
+    st.compute_persistence()
+    return _ref(st.persistence_intervals_in_dimension(p) for p in range(max_dim + 1))
+
+
+def gudhi_matrix(M: np.ndarray, max_dim: int) -> Diagrams:
+    """gudhi flag complex of a filtration matrix (vertex values on the diagonal)."""
+    st = gudhi.SimplexTree.create_from_array(M)
+    st.expansion(max_dim + 1)
+    st.compute_persistence()
+    return _ref(st.persistence_intervals_in_dimension(p) for p in range(max_dim + 1))
+
+
+@pytest.fixture(scope="module")
+def cloud() -> np.ndarray:
+    return np.random.default_rng(7).random((40, 3))
+
+
+@pytest.mark.parametrize(
+    "backend,tol", [("giotto-ph", FLOAT64_TOL), ("gudhi", FLOAT64_TOL), ("ripser", FLOAT32_TOL)]
+)
+def test_rips_equals_gudhi_and_ripser(cloud, backend, tol):
+    ours = tp.persistence(cloud, max_dim=2, filtration="rips", backend=backend)
+    assert ours.filtration == "rips" and ours.backend == backend
+    assert bottleneck(ours, gudhi_rips(cloud, 2)) < tol
+    ref_ripser = _ref(ripser.ripser(cloud, maxdim=2)["dgms"])
+    assert bottleneck(ours, ref_ripser) < FLOAT32_TOL
+    assert len(ours[1]) > 0 and len(ours[2]) > 0  # the comparison is not vacuous
+
+
+@pytest.mark.parametrize("backend", ["giotto-ph", "gudhi", "ripser"])
+def test_rips_threshold_and_other_metric(cloud, backend):
+    ours = tp.persistence(cloud, max_dim=1, threshold=0.3, backend=backend)
+    assert bottleneck(ours, gudhi_rips(cloud, 1, threshold=0.3)) < FLOAT32_TOL
+    assert np.isinf(ours[0][:, 1]).sum() > 1  # the threshold leaves several components
+    D = np.abs(cloud[:, None, :] - cloud[None, :, :]).sum(-1)
+    manhattan = tp.persistence(cloud, max_dim=1, metric="manhattan", backend=backend)
+    assert bottleneck(manhattan, gudhi_matrix(D, 1)) < FLOAT32_TOL
+
+
+@pytest.mark.parametrize("backend", ["giotto-ph", "gudhi", "ripser", "mst"])
+def test_precomputed_matrix_dense_and_sparse(cloud, backend):
+    D = np.linalg.norm(cloud[:, None] - cloud[None], axis=-1)
+    max_dim = 0 if backend == "mst" else 1
+    ref = gudhi_matrix(D, max_dim)
+    tol = FLOAT32_TOL if backend == "ripser" else FLOAT64_TOL
+    assert bottleneck(tp.persistence(D, max_dim, metric="precomputed", backend=backend), ref) < tol
+    if backend in ("giotto-ph", "mst"):
+        dense_as_sparse = sparse.coo_matrix(np.triu(D, 1) + np.triu(D, 1).T)
+        got = tp.persistence(dense_as_sparse, max_dim, metric="precomputed", backend=backend)
+        assert bottleneck(got, ref) < tol
+
+
+def test_mst_h0_is_rips_h0_and_the_default_for_h0(cloud):
+    d = tp.persistence(cloud, max_dim=0, return_pairs=True)
+    assert d.backend == "mst"
+    assert bottleneck(d, gudhi_rips(cloud, 0)) < FLOAT64_TOL
+    births, deaths = d.pairs[0]
+    finite = np.isfinite(d[0][:, 1])
+    lengths = np.linalg.norm(cloud[deaths[finite, 0]] - cloud[deaths[finite, 1]], axis=1)
+    np.testing.assert_allclose(lengths, d[0][finite, 1])
+
+
+def test_duplicate_points_give_no_zero_length_classes():
+    X = np.array([[0.0, 0.0], [0.0, 0.0], [1.0, 0.0], [1.0, 0.0], [0.0, 3.0]])
+    for backend in ("mst", "giotto-ph", "gudhi", "ripser"):
+        d = tp.persistence(X, max_dim=0, filtration="rips", backend=backend)
+        np.testing.assert_allclose(d[0], [[0.0, 1.0], [0.0, 3.0], [0.0, np.inf]])
+
+
+@pytest.mark.parametrize("backend", ["giotto-ph", "gudhi", "ripser", "mst"])
+def test_weighted_rips_equals_gudhi_on_the_same_filtration(cloud, backend):
+    w = np.random.default_rng(1).random(len(cloud)) * 0.3
+    max_dim = 0 if backend == "mst" else 1
+    ours = tp.persistence(cloud, max_dim, filtration="weighted-rips", weights=w, backend=backend)
+    D = np.linalg.norm(cloud[:, None] - cloud[None], axis=-1)
+    M = np.maximum(np.maximum.outer(w, w), (D + w[:, None] + w[None, :]) / 2)
+    np.fill_diagonal(M, w)
+    tol = FLOAT32_TOL if backend == "ripser" else FLOAT64_TOL
+    assert ours.filtration == "weighted-rips"
+    assert bottleneck(ours, gudhi_matrix(M, max_dim)) < tol
+    assert ours[0][:, 0].max() > 0  # births at the weights, not all at 0
+
+
+def test_weighted_rips_formula_matches_gudhi_weighted_rips_complex(cloud):
+    """gudhi's own WeightedRipsComplex (p = 1) builds the same filtration at twice our scale."""
+    from gudhi.weighted_rips_complex import WeightedRipsComplex
+
+    w = np.random.default_rng(2).random(len(cloud)) * 0.3
+    D = np.linalg.norm(cloud[:, None] - cloud[None], axis=-1)
+    st = WeightedRipsComplex(distance_matrix=D, weights=w).create_simplex_tree(max_dimension=2)
+    st.compute_persistence()
+    ref = _ref(st.persistence_intervals_in_dimension(p) / 2 for p in range(2))
+    ours = tp.persistence(cloud, 1, filtration="weighted-rips", weights=w)
+    assert bottleneck(ours, ref) < FLOAT64_TOL
+
+
+def test_dtm_weights_match_gudhi_dtm(cloud):
+    from gudhi.dtm_rips_complex import DTMRipsComplex
+
+    st = DTMRipsComplex(points=cloud, k=5).create_simplex_tree(max_dimension=2)
+    st.compute_persistence()
+    ref = _ref(st.persistence_intervals_in_dimension(p) / 2 for p in range(2))
+    ours = tp.persistence(F.dtm(cloud, k=5), max_dim=1)
+    assert bottleneck(ours, ref) < FLOAT64_TOL
+
+
+def test_sparse_rips_equals_gudhi_sparse_rips(cloud):
+    st = gudhi.RipsComplex(points=cloud, sparse=0.3).create_simplex_tree(max_dimension=2)
+    st.compute_persistence()
+    ref = _ref(st.persistence_intervals_in_dimension(p) for p in range(2))
+    ours = tp.persistence(cloud, 1, filtration="sparse-rips", epsilon=0.3, return_pairs=True)
+    assert bottleneck(ours, ref) < FLOAT64_TOL
+    # a (1 + epsilon)-interleaving of the exact Rips filtration: close on the log scale
+    X = np.random.default_rng(7).random((300, 2))
+    approx = tp.persistence(X, 1, filtration="sparse-rips", epsilon=0.5)
+    exact = tp.persistence(X, 1, filtration="rips")
+    log_gap = bottleneck(Diagrams([np.log(approx[1])]), Diagrams([np.log(exact[1])]))
+    assert 0 < log_gap <= np.log(1.5)
+
+
+def test_alpha_equals_gudhi_on_the_diameter_scale(cloud):
+    st = gudhi.AlphaComplex(points=cloud).create_simplex_tree()
+    st.compute_persistence()
+    ref = _ref(2 * np.sqrt(st.persistence_intervals_in_dimension(p)) for p in range(3))
+    for pairs in (False, True):
+        ours = tp.persistence(cloud, 2, filtration="alpha", return_pairs=pairs)
+        assert bottleneck(ours, ref) < FLOAT64_TOL
+    # MST edges are Gabriel edges: alpha H0 on the diameter scale equals Rips H0 exactly
+    assert bottleneck(Diagrams([ours[0]]), gudhi_rips(cloud, 0)) < FLOAT64_TOL
+
+
+def test_cubical_equals_flag_complex_of_the_pixel_king_graph():
+    """Closed pixels meeting at a corner pairwise share a point, so by the nerve theorem the
+    sublevel sets of the T-construction are homotopy equivalent to the flag complex of the
+    8-neighbour graph with lower-star values: giotto-ph computes the latter independently."""
+    img = np.random.default_rng(3).random((12, 15))
+    ours = tp.persistence(img, max_dim=1, filtration="cubical", return_pairs=True)
+    h, w = img.shape
+    ys, xs = np.divmod(np.arange(img.size), w)
+    rows, cols = [], []
+    for dy, dx in ((0, 1), (1, 0), (1, 1), (1, -1)):
+        ny, nx = ys + dy, xs + dx
+        inside = (ny < h) & (nx >= 0) & (nx < w)
+        rows.append(np.flatnonzero(inside))
+        cols.append(ny[inside] * w + nx[inside])
+    r, c = np.concatenate(rows), np.concatenate(cols)
+    v = img.ravel()
+    M = sparse.coo_matrix(
+        (
+            np.concatenate([np.maximum(v[r], v[c]), v]),
+            (np.concatenate([r, np.arange(v.size)]), np.concatenate([c, np.arange(v.size)])),
+        ),
+        shape=(v.size, v.size),
+    )
+    ref = _ref(ripser_parallel(M, maxdim=1, metric="precomputed")["dgms"])
+    assert bottleneck(ours, ref) < FLOAT32_TOL
+    assert len(ours[1]) > 10
+    births, deaths = ours.pairs[0]
+    np.testing.assert_array_equal(img.ravel()[births[:, 0]], ours[0][:, 0])
+
+
+def test_lower_star_graph_and_mesh():
+    G = nx.grid_2d_graph(6, 7)  # triangle-free: its flag complex is the graph itself
+    values = np.random.default_rng(4).random(G.number_of_nodes())
+    ours = tp.persistence(F.lower_star_graph(G, values), max_dim=1, return_pairs=True)
+    nodes = list(G.nodes)
+    index = {u: i for i, u in enumerate(nodes)}
+    e = np.array([(index[u], index[v]) for u, v in G.edges])
+    M = sparse.coo_matrix(
+        (
+            np.concatenate([np.maximum(values[e[:, 0]], values[e[:, 1]]), values]),
+            (
+                np.concatenate([e[:, 0], np.arange(len(values))]),
+                np.concatenate([e[:, 1], np.arange(len(values))]),
+            ),
+        ),
+    )
+    ref = _ref(ripser_parallel(M, maxdim=1, metric="precomputed")["dgms"])
+    assert bottleneck(ours, ref) < FLOAT32_TOL
+    # independent cycles of the grid: E - V + 1, all essential
+    assert np.isinf(ours[1][:, 1]).sum() == G.number_of_edges() - G.number_of_nodes() + 1
+
+    import trimesh
+
+    sphere = trimesh.creation.icosphere(subdivisions=2)
+    d = tp.persistence(F.lower_star_mesh(sphere), max_dim=2)  # height function
+    assert d.betti(10.0) == [1, 0, 1]
+    height = sphere.vertices[:, 2]
+    assert d[0][np.isinf(d[0][:, 1]), 0] == pytest.approx(height.min())
+    assert d[2][0, 0] == pytest.approx(height.max())
+
+
+@pytest.mark.parametrize(
+    "shape,max_dim,betti",
+    [("circle", 1, [1, 1]), ("sphere", 2, [1, 0, 1]), ("torus", 2, [1, 2, 1])],
+)
+def test_betti_numbers_of_sampled_manifolds(shape, max_dim, betti):
+    """The most persistent classes of Rips (sphere, circle) or alpha (torus) diagrams."""
+    if shape == "circle":
+        X, filt = tp.datasets.circle(100, noise=0.02, seed=0), "rips"
+    elif shape == "sphere":
+        X, filt = tp.datasets.sphere(300, noise=0.0, seed=0), "rips"
+    else:
+        X, filt = tp.datasets.torus(2000, R=2.0, r=1.0, seed=0), "alpha"
+    d = tp.persistence(X, max_dim=max_dim, filtration=filt)
+    # classes that persist over at least a quarter of the longest finite lifetime of H0's scale
+    cutoff = 0.25 * max(
+        np.max(d.lifetimes(p)[np.isfinite(d.lifetimes(p))], initial=0) for p in range(max_dim + 1)
+    )
+    found = [int((d.lifetimes(p) > cutoff).sum()) for p in range(max_dim + 1)]
+    assert found == betti
+
+
+def test_auto_chooses_and_says_why():
+    rng = np.random.default_rng(0)
+    big = F.build_filtration(rng.random((F.AUTO_ALPHA_MIN_POINTS + 1, 3)))
+    assert big.kind == "alpha" and "R^3" in big.reason
+    assert F.build_filtration(rng.random((100, 3))).kind == "rips"
+    assert F.build_filtration(rng.random((5000, 8))).kind == "rips"  # alpha is for low dimensions
+    assert F.build_filtration(rng.random((5000, 3)), max_dim=0).kind == "rips"  # MST is cheap
+    d = tp.persistence(rng.random((F.AUTO_ALPHA_MIN_POINTS + 1, 2)), max_dim=1)
+    assert d.filtration == "alpha"
+
+
+@pytest.mark.parametrize(
+    "data,kwargs,message",
+    [
+        (np.array([[0.0, np.nan], [1.0, 1.0]]), {}, "NaN"),
+        (np.array([[0.0, np.inf], [1.0, 1.0]]), {}, "infinite"),
+        (np.arange(5.0), {}, "2-D"),
+        (np.zeros((3, 3, 3)), {}, "2-D"),
+        (np.zeros((1, 3)), {}, "at least 2"),
+        (np.zeros((3, 4)), {"metric": "precomputed"}, "square"),
+        (np.array([[0.0, 1.0], [2.0, 0.0]]), {"metric": "precomputed"}, "symmetric"),
+        (np.zeros((4, 2)), {"metric": "nonsense"}, "unknown metric"),
+        (np.zeros((4, 2)), {"filtration": "nonsense"}, "unknown filtration"),
+        (np.zeros((4, 2)), {"backend": "nonsense"}, "unknown backend"),
+        (np.zeros((4, 2)), {"filtration": "alpha", "backend": "ripser"}, "cannot compute"),
+        (np.zeros((4, 2)), {"backend": "ripser", "return_pairs": True}, "no persistence pairs"),
+        (np.zeros((4, 2)), {"max_dim": -1}, "max_dim"),
+    ],
+)
+def test_bad_input_is_one_clear_line(data, kwargs, message):
+    with pytest.raises(InputError, match=message) as info:
+        tp.persistence(data, **kwargs)
+    assert "\n" not in str(info.value)
+
+
+def test_rips_too_large_for_memory_says_how_much_and_what_to_do(monkeypatch):
+    monkeypatch.setattr(F, "available_memory", lambda: 2**30)
+    X = np.random.default_rng(0).random((20_000, 3))
+    with pytest.raises(InputError, match=r"needs about 3\.0 GiB.*--filtration alpha.*--threshold"):
+        tp.persistence(X, max_dim=1, filtration="rips")
+    # a threshold avoids the dense matrix; H0 by MST needs no matrix at all
+    assert tp.persistence(X[:3000], max_dim=0, filtration="rips").backend == "mst"
+
+
+def test_pairs_reproduce_the_diagram_values(cloud):
+    for backend in ("giotto-ph", "gudhi"):
+        d = tp.persistence(cloud, max_dim=2, backend=backend, return_pairs=True)
+        D = np.linalg.norm(cloud[:, None] - cloud[None], axis=-1)
+        for p in range(1, 3):
+            b, e = d.pairs[p]
+            np.testing.assert_allclose(D[b[:, 0], b[:, 1]], d[p][:, 0])
+            finite = e[:, 0] >= 0
+            np.testing.assert_allclose(D[e[finite, 0], e[finite, 1]], d[p][finite, 1])
