@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import sys
 from pathlib import Path
+from typing import Annotated
 
 import click
 import typer
@@ -65,45 +66,50 @@ def _print_summary(summary: dict, out_dir: Path) -> None:
 
 @app.command()
 def analyze(
-    input: Path = typer.Argument(
-        ...,
-        help="Points (.npy .npz .csv .txt), a mesh (.ply .off .obj .stl), an image (.png .jpg), or a distance matrix with --metric precomputed.",
-    ),
-    out: Path | None = typer.Option(
-        None, "--out", "-o", help="Results folder [default: <input stem>_tda/]."
-    ),
-    max_dim: int = typer.Option(1, "--max-dim", help="Highest homology dimension."),
-    filtration: str = typer.Option(
-        "auto",
-        "--filtration",
-        "-f",
-        help="auto, rips, sparse-rips, alpha, cubical, weighted-rips or dtm.",
-    ),
-    metric: str = typer.Option(
-        "euclidean",
-        "--metric",
-        help="Any scikit-learn metric, or 'precomputed' for a distance matrix.",
-    ),
-    threshold: float | None = typer.Option(
-        None, "--threshold", help="Rips: only edges up to this length (saves memory)."
-    ),
-    sparse: float | None = typer.Option(
-        None, "--sparse", help="Sparse Rips with this approximation epsilon."
-    ),
-    backend: str = typer.Option("auto", "--backend", help="auto, giotto-ph, gudhi, ripser or mst."),
-    sample: int | None = typer.Option(
-        None,
-        "--sample",
-        help="Meshes: sample N points on the surface; clouds: keep N random points.",
-    ),
-    seed: int = typer.Option(0, "--seed", help="Seed for --sample."),
-    scales: str | None = typer.Option(
-        None,
-        "--scales",
-        help="Comma-separated scales for the Betti numbers [default: quantiles of the deaths].",
-    ),
-    dtm_k: int = typer.Option(10, "--dtm-k", help="Neighbours for the DTM filtration."),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar and no table."),
+    input: Annotated[
+        Path,
+        typer.Argument(
+            help="Points (.npy .npz .csv .txt), a mesh (.ply .off .obj .stl), an image "
+            "(.png .jpg), or a distance matrix with --metric precomputed.",
+            show_default=False,
+        ),
+    ],
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="Results folder [default: <input stem>_tda/]."),
+    ] = None,
+    max_dim: Annotated[int, typer.Option("--max-dim", help="Highest homology dimension.")] = 1,
+    filtration: Annotated[
+        str,
+        typer.Option(
+            "--filtration",
+            "-f",
+            help="auto, rips, sparse-rips, alpha, cubical, weighted-rips, dtm.",
+        ),
+    ] = "auto",
+    metric: Annotated[
+        str, typer.Option(help="Any scikit-learn metric, or 'precomputed' for a distance matrix.")
+    ] = "euclidean",
+    threshold: Annotated[
+        float | None, typer.Option(help="Rips: only edges up to this length (saves memory).")
+    ] = None,
+    sparse: Annotated[
+        float | None, typer.Option(help="Sparse Rips with this approximation epsilon.")
+    ] = None,
+    backend: Annotated[str, typer.Option(help="auto, giotto-ph, gudhi, ripser or mst.")] = "auto",
+    sample: Annotated[
+        int | None,
+        typer.Option(help="Meshes: N points sampled on the surface; clouds: N random points."),
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Seed for --sample.")] = 0,
+    scales: Annotated[
+        str | None,
+        typer.Option(help="Comma-separated scales for Betti numbers [default: death quantiles]."),
+    ] = None,
+    dtm_k: Annotated[int, typer.Option("--dtm-k", help="Neighbours for the DTM filtration.")] = 10,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="No progress bar, no table.")
+    ] = False,
 ) -> None:
     """Persistence diagrams, features, figures and a summary of one input."""
     from tda_pipe.pipelines.analyze import STEPS, AnalyzeOptions

@@ -150,7 +150,7 @@ class Diagrams(Sequence):
 
     # -- serialisation -------------------------------------------------------------------
     def save(self, path: str | Path) -> Path:
-        """Write ``.npz`` arrays ``h0, h1, ...`` (and ``h{p}_birth_simplex``/``h{p}_death_simplex``).
+        """Write ``.npz`` arrays ``h0, h1, ...`` and ``h{p}_birth_simplex``, ``h{p}_death_simplex``.
 
         The file is written to a temporary name first and renamed, so a reader never sees a
         half-written file.

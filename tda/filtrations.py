@@ -493,6 +493,7 @@ def _auto_kind(data, *, max_dim: int, metric: str, epsilon, weights) -> tuple[st
         if shape[0] > AUTO_ALPHA_MIN_POINTS:
             return (
                 "alpha",
-                f"auto: {shape[0]} points in R^{shape[1]}, more than {AUTO_ALPHA_MIN_POINTS} for Rips",
+                f"auto: {shape[0]} points in R^{shape[1]}, "
+                f"more than {AUTO_ALPHA_MIN_POINTS} for Rips",
             )
     return "rips", ""

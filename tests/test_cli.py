@@ -1,0 +1,177 @@
+"""`tda-pipe analyze` end to end: results folders, summaries, and every bad-input case."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import trimesh
+from PIL import Image
+
+import tda_pipe as tp
+from tda_pipe.cli import main
+from tda_pipe.tda import filtrations as F
+
+EXPECTED_FILES = {"barcode.png", "diagram.png", "diagrams.npz", "features.npz", "summary.json"}
+
+
+def run(capsys, *args: str) -> tuple[int, str, str]:
+    code = main(["analyze", *args])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def leftovers(folder: Path) -> list[str]:
+    """Anything an analyze run left in ``folder`` besides the inputs."""
+    return sorted(p.name for p in folder.iterdir() if p.suffix not in {".npy", ".png", ".ply"})
+
+
+def test_points_npy_gives_the_full_results_folder(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    np.save("ring.npy", tp.datasets.circle(120, noise=0.01, seed=0))
+    code, out, _ = run(capsys, "ring.npy", "--scales", "0.5,1.5")
+    assert code == 0
+    folder = tmp_path / "ring_tda"
+    assert {p.name for p in folder.iterdir()} == EXPECTED_FILES
+    summary = json.loads((folder / "summary.json").read_text())
+    h1 = summary["dimensions"]["H1"]
+    assert h1["betti"] == {"0.5": 1, "1.5": 1} and summary["dimensions"]["H0"]["betti"]["0.5"] == 1
+    assert h1["most_persistent"][0][1] - h1["most_persistent"][0][0] > 1.0  # the circle's loop
+    assert summary["filtration"] == "rips" and summary["input"]["shape"] == [120, 2]
+    d = tp.Diagrams.load(folder / "diagrams.npz")
+    assert d.betti(1.0) == [1, 1]
+    assert "H1" in out and "ring_tda" in out
+    for png in ("diagram.png", "barcode.png"):
+        assert (folder / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_rerun_replaces_results_and_quiet_prints_nothing(tmp_path, capsys):
+    np.save(tmp_path / "pts.npy", np.random.default_rng(0).random((50, 3)))
+    out_dir = tmp_path / "res"
+    assert run(capsys, str(tmp_path / "pts.npy"), "--out", str(out_dir))[0] == 0
+    (out_dir / "stale.txt").write_text("from an older run")
+    code, out, err = run(capsys, str(tmp_path / "pts.npy"), "--out", str(out_dir), "--quiet")
+    assert (code, out, err) == (0, "", "")
+    assert {p.name for p in out_dir.iterdir()} == EXPECTED_FILES
+
+
+def test_mesh_vertices_and_surface_sample(tmp_path, capsys):
+    trimesh.creation.icosphere(subdivisions=2).export(tmp_path / "ball.ply")
+    code, _, _ = run(
+        capsys, str(tmp_path / "ball.ply"), "--max-dim", "2", "--out", str(tmp_path / "a")
+    )
+    assert code == 0
+    summary = json.loads((tmp_path / "a" / "summary.json").read_text())
+    assert summary["input"]["shape"] == [162, 3]
+    h2 = summary["dimensions"]["H2"]["most_persistent"][0]
+    assert h2[1] - h2[0] > 0.5  # the sphere's void
+    code, _, _ = run(
+        capsys, str(tmp_path / "ball.ply"), "--sample", "300", "--out", str(tmp_path / "b")
+    )
+    assert code == 0
+    assert json.loads((tmp_path / "b" / "summary.json").read_text())["input"]["shape"] == [300, 3]
+
+
+def test_image_uses_cubical_persistence(tmp_path, capsys):
+    yy, xx = np.mgrid[0:40, 0:40]
+    ring = np.abs(np.hypot(yy - 20, xx - 20) - 12) < 2  # a dark ring on a light background
+    Image.fromarray(np.where(ring, 0, 255).astype(np.uint8)).save(tmp_path / "ring.png")
+    code, _, _ = run(capsys, str(tmp_path / "ring.png"), "--out", str(tmp_path / "r"))
+    assert code == 0
+    summary = json.loads((tmp_path / "r" / "summary.json").read_text())
+    assert summary["filtration"] == "cubical" and summary["input"]["kind"] == "image"
+    # the ring (value 0) encloses one hole that fills at the background value 1
+    assert summary["dimensions"]["H1"]["most_persistent"][0] == [0.0, 1.0]
+
+
+def test_precomputed_distance_matrix(tmp_path, capsys):
+    X = tp.datasets.circle(60, seed=1)
+    D = np.linalg.norm(X[:, None] - X[None], axis=-1)
+    np.save(tmp_path / "dist.npy", D)
+    out_dir = tmp_path / "d"
+    assert (
+        run(capsys, str(tmp_path / "dist.npy"), "--metric", "precomputed", "--out", str(out_dir))[0]
+        == 0
+    )
+    from_matrix = tp.Diagrams.load(out_dir / "diagrams.npz")
+    assert tp.bottleneck(from_matrix, tp.persistence(X, max_dim=1)) < 1e-9
+
+
+def _bad_inputs(tmp: Path) -> list[tuple[list[str], str]]:
+    rng = np.random.default_rng(0)
+    nan = rng.random((10, 3))
+    nan[4, 1] = np.nan
+    inf = rng.random((10, 3))
+    inf[2, 0] = np.inf
+    arrays = {
+        "nan.npy": nan,
+        "inf.npy": inf,
+        "flat.npy": rng.random(10),
+        "cube.npy": rng.random((3, 3, 3)),
+        "one.npy": rng.random((1, 3)),
+        "wide.npy": rng.random((3, 4)),
+        "asym.npy": np.array([[0.0, 1.0], [2.0, 0.0]]),
+        "ok.npy": rng.random((10, 3)),
+    }
+    for name, array in arrays.items():
+        np.save(tmp / name, array)
+    (tmp / "garbage.npy").write_bytes(b"this is not a numpy file")
+    return [
+        (["nan.npy"], r"nan\.npy: .*NaN"),
+        (["inf.npy"], r"inf\.npy: .*infinite"),
+        (["flat.npy"], r"flat\.npy: .*2-D"),
+        (["cube.npy"], r"cube\.npy: .*2-D"),
+        (["one.npy"], r"one\.npy: .*at least 2"),
+        (["wide.npy", "--metric", "precomputed"], r"wide\.npy: .*square"),
+        (["asym.npy", "--metric", "precomputed"], r"asym\.npy: .*symmetric"),
+        (["garbage.npy"], r"garbage\.npy"),
+        (["missing.npy"], r"missing\.npy: no such file"),
+        (["ok.npy", "--filtration", "nonsense"], r"unknown --filtration 'nonsense'"),
+        (["ok.npy", "--backend", "nonsense"], r"unknown --backend 'nonsense'"),
+        (["ok.npy", "--metric", "nonsense"], r"unknown metric 'nonsense'"),
+        (["ok.npy", "--max-dim", "two"], r"max-dim"),
+    ]
+
+
+def test_every_bad_input_is_one_line_with_status_2_and_no_results(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    import re
+
+    for args, pattern in _bad_inputs(tmp_path):
+        code, out, err = run(capsys, *args)
+        assert code == 2, (args, err)
+        assert err.startswith("error: ") and err.count("\n") == 1, (args, err)
+        assert re.search(pattern, err), (args, err)
+        assert "Traceback" not in err
+        assert leftovers(tmp_path) == [], (args, leftovers(tmp_path))
+
+
+def test_rips_too_large_for_memory_suggests_the_fix(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(F, "available_memory", lambda: 2**30)
+    rng = np.random.default_rng(0)
+    np.save(tmp_path / "big3.npy", rng.random((20_000, 3)))
+    np.save(tmp_path / "big5.npy", rng.random((20_000, 5)))
+    code, _, err = run(capsys, str(tmp_path / "big3.npy"), "--filtration", "rips")
+    assert code == 2 and "needs about 3.0 GiB" in err and "--filtration alpha" in err
+    code, _, err = run(capsys, str(tmp_path / "big5.npy"))
+    assert code == 2 and "--threshold" in err and "--sparse" in err and "alpha" not in err
+    assert leftovers(tmp_path) == []
+
+
+def test_console_script_end_to_end(tmp_path):
+    script = shutil.which("tda-pipe") or str(Path(sys.executable).with_name("tda-pipe"))
+    np.save(tmp_path / "pts.npy", np.random.default_rng(0).random((30, 2)))
+    ok = subprocess.run(
+        [script, "analyze", "pts.npy", "-q"], cwd=tmp_path, capture_output=True, text=True
+    )
+    assert ok.returncode == 0, ok.stderr
+    assert (tmp_path / "pts_tda" / "summary.json").exists()
+    bad = subprocess.run(
+        [script, "analyze", "nope.npy"], cwd=tmp_path, capture_output=True, text=True
+    )
+    assert bad.returncode == 2 and bad.stderr.strip() == "error: nope.npy: no such file"
