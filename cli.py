@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 from typing import Annotated
 
-import click
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -15,13 +14,17 @@ from rich.table import Table
 
 from tda_pipe.errors import InputError
 
-app = typer.Typer(
-    add_completion=False,
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    help="Topological data analysis: persistence diagrams, features and figures.",
-)
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False)
 err_console = Console(stderr=True)
+
+# The base class of command-line usage errors: click's ClickException, which newer typer
+# releases vendor instead of depending on click; found through a public typer exception.
+ClickException = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
+
+
+@app.callback()
+def tda_pipe() -> None:
+    """Topological data analysis: persistence diagrams, features and figures."""
 
 
 def _parse_scales(text: str | None) -> list[float] | None:
@@ -38,27 +41,27 @@ def _print_summary(summary: dict, out_dir: Path) -> None:
     info = summary["input"]
     console.print(f"[bold]{info['path']}[/] ({info['kind']}, shape {tuple(info['shape'])})")
     console.print(f"{info['filtration']}, backend {summary['backend']}")
-    table = Table(show_header=True, header_style="bold")
-    for col in ("dim", "classes", "essential", "longest (birth, death)", "total pers.", "entropy"):
-        table.add_column(col, justify="right" if col != "longest (birth, death)" else "left")
-    scales = summary["scales"]
-    for s in scales:
-        table.add_column(f"β at {s:g}", justify="right")
+    scales = ", ".join(f"{s:g}" for s in summary["scales"])
+    table = Table(
+        header_style="bold", caption=f"Betti numbers at scales {scales}" if scales else None
+    )
+    table.add_column("dim")
+    for col in ("classes", "essential", "longest", "total", "entropy", "Betti"):
+        table.add_column(col, justify="right", no_wrap=True)
     for name, d in summary["dimensions"].items():
         top = d["most_persistent"][0] if d["most_persistent"] else None
-        longest = (
-            "-"
-            if top is None
-            else f"({top[0]:.4g}, {'inf' if top[1] is None else f'{top[1]:.4g}'})"
-        )
+        if top is None:
+            longest = "-"
+        else:
+            longest = f"{top[0]:.3g}–{'inf' if top[1] is None else f'{top[1]:.3g}'}"
         table.add_row(
             name,
             str(d["n_classes"]),
             str(d["n_essential"]),
             longest,
-            f"{d['total_persistence']:.4g}",
-            f"{d['entropy']:.3f}",
-            *(str(v) for v in d["betti"].values()),
+            f"{d['total_persistence']:.3g}",
+            f"{d['entropy']:.3g}",
+            " ".join(str(v) for v in d["betti"].values()),
         )
     console.print(table)
     console.print(f"results in [bold]{out_dir}/[/]")
@@ -135,7 +138,7 @@ def analyze(
         TimeElapsedColumn(),
         console=err_console,
         transient=True,
-        disable=quiet,
+        disable=quiet or not err_console.is_terminal,
     ) as bar:
         task = bar.add_task("starting", total=len(STEPS))
 
@@ -155,12 +158,14 @@ def main(argv: list[str] | None = None) -> int:
     except InputError as exc:
         err_console.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
         return 2
-    except click.ClickException as exc:
+    except ClickException as exc:
+        if not exc.format_message():  # bare `tda-pipe`: the help was printed
+            return 0
         err_console.print(
             f"error: {exc.format_message()}", markup=False, highlight=False, soft_wrap=True
         )
         return exc.exit_code
-    except (click.Abort, KeyboardInterrupt):
+    except (typer.Abort, KeyboardInterrupt):
         err_console.print("interrupted", markup=False)
         return 130
     return rc if isinstance(rc, int) else 0
