@@ -166,7 +166,7 @@ def analyze(
     title = f"{path.name}: {diagrams.filtration} ({diagrams.backend})"
     figures = {
         "diagram.png": plot_diagram(diagrams, title=title),
-        "barcode.png": plot_barcode(diagrams, max_bars=200),
+        "barcode.png": plot_barcode(diagrams, max_bars=100),
     }
     step("write")
     out_dir.parent.mkdir(parents=True, exist_ok=True)
