@@ -163,7 +163,9 @@ def rips_gudhi(filt: RipsFiltration, max_dim: int, n_threads: int = -1) -> Resul
             points=filt.points, max_edge_length=filt.threshold
         ).create_simplex_tree(max_dimension=max_dim + 1)
     else:
-        st = gudhi.SimplexTree.create_from_array(filt.dense_matrix(), max_filtration=filt.threshold)
+        # missing edges of a sparse graph are inf in the dense matrix: never inserted
+        cap = filt.threshold if np.isfinite(filt.threshold) else np.finfo(np.float64).max
+        st = gudhi.SimplexTree.create_from_array(filt.dense_matrix(), max_filtration=cap)
         st.expansion(max_dim + 1)
     return _st_flag_result(st, max_dim, filt.edge_values)
 

@@ -36,14 +36,18 @@ import torch
 
 from tda_pipe.tda import filtrations as F
 from tda_pipe.tda.diagrams import Diagrams
+from tda_pipe.tda.mst import dense_mst_edges
 from tda_pipe.tda.persistence import persistence
 
 __all__ = [
     "TorchDiagrams",
     "alpha_persistence",
     "cubical_persistence",
+    "detached_distance_matrix",
+    "edge_lengths",
     "lower_star_persistence",
     "pairwise_distances",
+    "rips_pairing_edges",
     "rips_persistence",
     "weighted_rips_persistence",
 ]
@@ -90,7 +94,8 @@ def _check_tensor(x, name: str, ndim: int | tuple[int, ...], min_rows: int = 2) 
     allowed = (ndim,) if isinstance(ndim, int) else ndim
     if x.ndim not in allowed:
         raise ValueError(
-            f"{name} must have {' or '.join(map(str, allowed))} dimensions, got shape {tuple(x.shape)}"
+            f"{name} must have {' or '.join(map(str, allowed))} dimensions, "
+            f"got shape {tuple(x.shape)}"
         )
     if not x.is_floating_point():
         raise ValueError(f"{name} must be a floating-point tensor, got {x.dtype}")
@@ -119,6 +124,44 @@ def _safe_norm(v: torch.Tensor) -> torch.Tensor:
     sq = (v * v).sum(-1)
     positive = sq > 0
     return torch.where(positive, torch.sqrt(torch.where(positive, sq, torch.ones_like(sq))), sq)
+
+
+def detached_distance_matrix(x: torch.Tensor) -> np.ndarray:
+    """Float64 numpy Euclidean distance matrix of the rows of ``x`` (no gradient): the input of
+    a pairing computation."""
+    points = x.detach().double()
+    return torch.cdist(points, points).cpu().numpy()
+
+
+def edge_lengths(x: torch.Tensor, edges: np.ndarray) -> torch.Tensor:
+    """Lengths ``|x_i - x_j|`` of the ``(m, 2)`` index array ``edges``, differentiable in ``x``."""
+    e = torch.as_tensor(edges, device=x.device)
+    return _safe_norm(x[e[:, 0]] - x[e[:, 1]])
+
+
+def rips_pairing_edges(D: np.ndarray, dims: Sequence[int] = (0,)) -> np.ndarray:
+    """The edges whose lengths are the births and deaths of the Rips classes in ``dims``.
+
+    For H0 these are the minimum spanning tree's edges (found without building a complex when
+    ``dims == (0,)``); for H1 and H2 the creating and destroying edges of each finite class
+    (giotto-ph), and the creating edges of essential ones. This is the *persistence pairing*
+    of Moor et al.'s topological autoencoder loss.
+    """
+    dims = tuple(sorted(set(dims)))
+    if not dims or any(p not in (0, 1, 2) for p in dims):
+        raise ValueError(f"dims must be a non-empty subset of (0, 1, 2), got {dims}")
+    if dims == (0,):
+        return dense_mst_edges(D)
+    diagrams = persistence(
+        F.RipsFiltration(distances=D, metric="precomputed"), max(dims), return_pairs=True
+    )
+    edges = []
+    for p in dims:
+        births, deaths = diagrams.pairs[p]
+        if p > 0:
+            edges.append(births)
+        edges.append(deaths[deaths[:, 0] >= 0])
+    return np.concatenate(edges).astype(np.int64)
 
 
 def pairwise_distances(x: torch.Tensor) -> torch.Tensor:

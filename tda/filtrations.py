@@ -86,6 +86,19 @@ class Filtration:
         return f"{text} ({self.reason})" if self.reason else text
 
 
+def _sparse_to_dense(D) -> np.ndarray:
+    """Dense matrix of a sparse graph: stored entries are edges, missing ones are ``inf``."""
+    coo = sparse.coo_matrix(D)
+    dense = np.full(coo.shape, np.inf)
+    dense[coo.col, coo.row] = coo.data
+    dense[coo.row, coo.col] = coo.data
+    diagonal = np.zeros(coo.shape[0])
+    on_diag = coo.row == coo.col
+    diagonal[coo.row[on_diag]] = coo.data[on_diag]
+    np.fill_diagonal(dense, diagonal)
+    return dense
+
+
 @dataclass(eq=False)
 class RipsFiltration(Filtration):
     """Vietoris–Rips (flag) filtration of points or of a distance matrix.
@@ -160,9 +173,10 @@ class RipsFiltration(Filtration):
         """The full ``(n, n)`` matrix of filtration values (edge values, vertex values on the
         diagonal). Needs ``8 n^2`` bytes."""
         self.check_memory()
-        if self.distances is not None:
-            D = self.distances.toarray() if sparse.issparse(self.distances) else self.distances
-            D = np.array(D, dtype=np.float64)
+        if self.distances is not None and sparse.issparse(self.distances):
+            D = _sparse_to_dense(self.distances)
+        elif self.distances is not None:
+            D = np.array(self.distances, dtype=np.float64)
         else:
             from sklearn.metrics import pairwise_distances
 
@@ -314,7 +328,7 @@ def dtm_weights(data, k: int = 10, power: float = 2.0, *, metric: str = "euclide
     if not 1 <= k <= n:
         raise InputError(f"DTM needs 1 <= k <= number of points ({n}), got k={k}")
     if distances is not None:
-        D = distances.toarray() if sparse.issparse(distances) else distances
+        D = _sparse_to_dense(distances) if sparse.issparse(distances) else distances
         knn = np.sort(D, axis=1)[:, :k]
     else:
         nn = NearestNeighbors(n_neighbors=k, metric=metric).fit(points)
@@ -351,7 +365,7 @@ def sparse_rips(
 
         points, distances = None, pairwise_distances(points, metric=metric)
     if distances is not None and sparse.issparse(distances):
-        distances = distances.toarray()
+        distances = _sparse_to_dense(distances)
     return SparseRipsFiltration(
         points=points, distances=distances, epsilon=float(epsilon), threshold=_threshold(threshold)
     )

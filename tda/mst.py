@@ -12,73 +12,71 @@ import numpy as np
 
 from tda_pipe.tda.filtrations import RipsFiltration
 
-__all__ = ["minimum_spanning_tree", "mst_h0"]
+__all__ = ["dense_mst_edges", "minimum_spanning_tree", "mst_h0", "prim"]
 
 
 def _row_function(filt: RipsFiltration):
     """A function ``i -> filtration values of all edges (i, *)``."""
     if filt.distances is not None:
-        D = filt.distances
-        dense = D.toarray() if hasattr(D, "toarray") else np.asarray(D)
-        if filt.weights is None:
-            return lambda i: dense[i]
-        base = dense
+        matrix = filt.dense_matrix()
+        return lambda i: matrix[i]
+    X = filt.points
+    if filt.metric == "euclidean":
+        sq = np.einsum("ij,ij->i", X, X)
+
+        def distance_row(i: int) -> np.ndarray:
+            return np.sqrt(np.maximum(sq + sq[i] - 2.0 * (X @ X[i]), 0.0))
+
     else:
-        X = filt.points
-        if filt.metric == "euclidean":
-            sq = np.einsum("ij,ij->i", X, X)
+        from sklearn.metrics import pairwise_distances
 
-            def base_row(i: int) -> np.ndarray:
-                return np.sqrt(np.maximum(sq + sq[i] - 2.0 * (X @ X[i]), 0.0))
+        def distance_row(i: int) -> np.ndarray:
+            return pairwise_distances(X[i : i + 1], X, metric=filt.metric)[0]
 
-        else:
-            from sklearn.metrics import pairwise_distances
-
-            def base_row(i: int) -> np.ndarray:
-                return pairwise_distances(X[i : i + 1], X, metric=filt.metric)[0]
-
-        if filt.weights is None:
-            return base_row
-        base = None
     w = filt.weights
+    if w is None:
+        return distance_row
+    return lambda i: np.maximum(np.maximum(w, w[i]), (distance_row(i) + w + w[i]) / 2.0)
 
-    def weighted_row(i: int) -> np.ndarray:
-        d = base[i] if base is not None else base_row(i)
-        return np.maximum(np.maximum(w, w[i]), (d + w + w[i]) / 2.0)
 
-    return weighted_row
+def prim(row, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Prim's algorithm; ``row(i)`` gives the edge values from vertex ``i`` to all vertices.
+
+    Returns ``(n - 1, 2)`` edges and their values in the order they join the tree. Where the
+    graph is disconnected (infinite values), the edges joining a new component have
+    value ``inf`` and start at ``-1``.
+    """
+    best = np.full(n, np.inf)
+    parent = np.full(n, -1, dtype=np.int64)
+    in_tree = np.zeros(n, dtype=bool)
+    edges = np.empty((n - 1, 2), dtype=np.int64)
+    values = np.empty(n - 1)
+    current = 0
+    for step in range(n - 1):
+        in_tree[current] = True
+        best[current] = np.inf
+        d = row(current)
+        closer = (d < best) & ~in_tree
+        best[closer] = d[closer]
+        parent[closer] = current
+        nxt = int(np.argmin(best))
+        if in_tree[nxt]:  # everything left is unreachable: start a new component
+            nxt = int(np.flatnonzero(~in_tree)[0])
+        edges[step] = parent[nxt], nxt
+        values[step] = best[nxt]
+        current = nxt
+    return edges, values
 
 
 def minimum_spanning_tree(filt: RipsFiltration) -> tuple[np.ndarray, np.ndarray]:
-    """Prim's algorithm on the edge values of ``filt``.
+    """Prim's algorithm on the edge values of ``filt``, rows computed on the fly (O(n) memory).
 
     Returns
     -------
     edges : (n - 1, 2) int64 array
     values : (n - 1,) float64 array, the edge values (not sorted)
     """
-    n = filt.n_vertices
-    row = _row_function(filt)
-    in_tree = np.zeros(n, dtype=bool)
-    best = np.full(n, np.inf)
-    parent = np.full(n, -1, dtype=np.int64)
-    edges = np.empty((n - 1, 2), dtype=np.int64)
-    values = np.empty(n - 1)
-    current = 0
-    in_tree[0] = True
-    for step in range(n - 1):
-        d = row(current)
-        closer = d < best
-        closer[in_tree] = False
-        best[closer] = d[closer]
-        parent[closer] = current
-        candidates = np.where(in_tree, np.inf, best)
-        nxt = int(np.argmin(candidates))
-        edges[step] = parent[nxt], nxt
-        values[step] = best[nxt]
-        in_tree[nxt] = True
-        current = nxt
-    return edges, values
+    return prim(_row_function(filt), filt.n_vertices)
 
 
 def mst_h0(filt: RipsFiltration) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -96,7 +94,7 @@ def mst_h0(filt: RipsFiltration) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     n = filt.n_vertices
     births = filt.vertex_values(np.arange(n))
     edges, values = minimum_spanning_tree(filt)
-    keep = values <= filt.threshold
+    keep = np.isfinite(values) & (values <= filt.threshold)
     edges, values = edges[keep], values[keep]
     order = np.argsort(values, kind="stable")
     # union-find whose root is the oldest vertex of its component (elder rule)
@@ -126,3 +124,12 @@ def mst_h0(filt: RipsFiltration) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         np.array(pairs_b, dtype=np.int64).reshape(-1, 2),
         np.array(pairs_d, dtype=np.int64).reshape(-1, 2),
     )
+
+
+def dense_mst_edges(D: np.ndarray) -> np.ndarray:
+    """Edges ``(n - 1, 2)`` of a minimum spanning tree of a dense distance matrix.
+
+    Prim's algorithm: O(n^2) with n vectorised steps, several times faster than scipy's
+    Kruskal (which sorts all n^2 entries) on the dense batches of training losses.
+    """
+    return prim(lambda i: D[i], len(D))[0]

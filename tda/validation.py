@@ -68,6 +68,7 @@ def check_distance_matrix(D, what: str = "distance matrix"):
     """
     if sparse.issparse(D):
         D = sparse.coo_matrix(D, dtype=np.float64)
+        D.sum_duplicates()
         shape, values = D.shape, D.data
     else:
         D = _as_float_array(D, what)
@@ -83,7 +84,10 @@ def check_distance_matrix(D, what: str = "distance matrix"):
     if (values < 0).any():
         raise InputError(f"{what} has negative entries; distances must be >= 0")
     if sparse.issparse(D):
-        asym = abs(D - D.T).max() if D.nnz else 0.0
+        # a sparse graph may store each edge once; stored twice, the two values must agree
+        A = D.tocsr()
+        B = A.T.tocsr()
+        asym = abs(A.multiply(B != 0) - B.multiply(A != 0)).max() if D.nnz else 0.0
         scale = np.abs(D.data).max() if D.nnz else 1.0
     else:
         asym = np.abs(D - D.T).max()
@@ -93,7 +97,18 @@ def check_distance_matrix(D, what: str = "distance matrix"):
             f"{what} is not symmetric (largest |D - D.T| = {asym:.3g}); "
             "pass a symmetric matrix, e.g. (D + D.T) / 2"
         )
-    return D
+    return _symmetric_csr(D) if sparse.issparse(D) else D
+
+
+def _symmetric_csr(D: sparse.coo_matrix) -> sparse.csr_matrix:
+    """Each stored edge in both orientations (the first stored value), the diagonal once."""
+    lo, hi = np.minimum(D.row, D.col), np.maximum(D.row, D.col)
+    _, first = np.unique(lo * D.shape[0] + hi, return_index=True)
+    lo, hi, data = lo[first], hi[first], D.data[first]
+    off = lo != hi
+    rows = np.concatenate([lo, hi[off]])
+    cols = np.concatenate([hi, lo[off]])
+    return sparse.csr_matrix((np.concatenate([data, data[off]]), (rows, cols)), shape=D.shape)
 
 
 def check_image(image, what: str = "image") -> np.ndarray:

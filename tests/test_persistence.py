@@ -293,3 +293,12 @@ def test_pairs_reproduce_the_diagram_values(cloud):
             np.testing.assert_allclose(D[b[:, 0], b[:, 1]], d[p][:, 0])
             finite = e[:, 0] >= 0
             np.testing.assert_allclose(D[e[finite, 0], e[finite, 1]], d[p][finite, 1])
+
+
+@pytest.mark.parametrize("backend", ["giotto-ph", "gudhi", "ripser", "mst"])
+def test_sparse_graph_stored_once_with_missing_edges(backend):
+    """A scipy sparse matrix is a weighted graph: each edge may be stored in one orientation
+    only, and a missing entry is an absent edge (not a zero distance)."""
+    M = sparse.coo_matrix(([1.0, 2.0], ([0, 2], [1, 3])), shape=(4, 4))
+    d = tp.persistence(M, 0 if backend == "mst" else 1, metric="precomputed", backend=backend)
+    np.testing.assert_array_equal(d[0], [[0, 1], [0, 2], [0, np.inf], [0, np.inf]])
