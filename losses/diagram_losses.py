@@ -39,7 +39,9 @@ def _batch_mean(diagrams, dim: int, loss) -> torch.Tensor:
     items = diagrams if isinstance(diagrams, (list, tuple)) else [diagrams]
     if not items:
         raise ValueError("diagrams is an empty list")
-    return torch.stack([loss(_diagram(d, dim)) for d in items]).mean()
+    # "+ 0 * sum": a loss of an empty diagram still belongs to the input's graph
+    values = [loss(d) + 0 * d.sum() for d in (_diagram(item, dim) for item in items)]
+    return torch.stack(values).mean()
 
 
 def _check_dim(dim: int) -> int:

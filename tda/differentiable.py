@@ -5,8 +5,8 @@ computed without gradients on the CPU by :func:`tda_pipe.tda.persistence.persist
 for Rips, gudhi for alpha, cubical and lower-star filtrations, a minimum spanning tree for H0).
 The values are then gathered from the caller's tensors (pairwise distances, point weights, alpha
 radii, pixel or vertex values), so gradients flow back to coordinates, distances, weights or
-function values, on whatever device the tensors live. A batch of clouds is paired in parallel
-threads; the backends release the GIL.
+function values, on whatever device the tensors live. A large batch of clouds is paired in
+parallel worker processes (giotto-ph holds the GIL, so threads would not help).
 
 The gradient of a diagram point is the gradient of the one simplex value it equals: this is the
 standard almost-everywhere derivative of persistence (e.g. Carriere et al., ICML 2021). Where
@@ -27,9 +27,12 @@ True
 
 from __future__ import annotations
 
+import atexit
+import multiprocessing
 import os
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
+from functools import partial
 
 import numpy as np
 import torch
@@ -194,8 +197,8 @@ def _gather(diagrams: Diagrams, values: Callable, like: torch.Tensor) -> TorchDi
     """Replace every birth and death of ``diagrams`` by ``values(simplices)`` tensors."""
     dgms = []
     for births, deaths in diagrams.pairs:
-        if len(births) == 0:
-            dgms.append(like.new_zeros((0, 2)))
+        if len(births) == 0:  # an empty slice of the input keeps the result in its graph
+            dgms.append(like.reshape(-1)[:0].reshape(0, 2))
             continue
         b = values(births)
         finite = deaths[:, 0] >= 0
@@ -208,16 +211,40 @@ def _gather(diagrams: Diagrams, values: Callable, like: torch.Tensor) -> TorchDi
     return TorchDiagrams(dgms, diagrams.pairs, diagrams.filtration)
 
 
-def _map_batch(items: list, one: Callable, n_jobs: int | None) -> list:
-    """``[one(item, n_threads) ...]`` over a batch, in parallel threads when there are several.
+#: A batch with at least this many points in all is paired in worker processes.
+PROCESS_MIN_POINTS = 2000
 
-    Each pairing then runs single-threaded, so the threads do not oversubscribe the cores.
+_pool: ProcessPoolExecutor | None = None
+_pool_workers = 0
+
+
+def _process_pool(workers: int) -> ProcessPoolExecutor:
+    """A pool of pairing processes, started once and reused by later batches."""
+    global _pool, _pool_workers
+    if _pool is None or _pool_workers < workers:
+        if _pool is not None:
+            _pool.shutdown()
+        # fork where there is one: workers only run numpy and giotto-ph, and a forked worker
+        # does not re-import the caller's script (spawn would, needing a __main__ guard)
+        methods = multiprocessing.get_all_start_methods()
+        context = multiprocessing.get_context("fork" if "fork" in methods else None)
+        _pool, _pool_workers = ProcessPoolExecutor(workers, mp_context=context), workers
+        atexit.register(_pool.shutdown)
+    return _pool
+
+
+def _pairings(filtrations: list[F.Filtration], max_dim: int, n_jobs: int | None) -> list[Diagrams]:
+    """Diagrams with pairs for a batch of filtrations.
+
+    giotto-ph holds the GIL while it computes, so threads do not run pairings in parallel;
+    a batch large enough to pay for the transfer goes to worker processes instead.
     """
-    workers = min(len(items), n_jobs or os.cpu_count() or 1)
-    if workers <= 1:
-        return [one(item, -1) for item in items]
-    with ThreadPoolExecutor(workers) as pool:
-        return list(pool.map(lambda item: one(item, 1), items))
+    workers = min(len(filtrations), n_jobs or os.cpu_count() or 1)
+    total = sum(f.n_vertices for f in filtrations)
+    if workers <= 1 or (n_jobs is None and total < PROCESS_MIN_POINTS):
+        return [persistence(f, max_dim, return_pairs=True) for f in filtrations]
+    job = partial(persistence, max_dim=max_dim, return_pairs=True, n_threads=1)
+    return list(_process_pool(workers).map(job, filtrations))
 
 
 # -- public entry points ---------------------------------------------------------------------
@@ -243,7 +270,8 @@ def rips_persistence(
     threshold : float, optional
         Only edges up to this length.
     n_jobs : int, optional
-        Threads pairing a batch (default: all cores).
+        Worker processes pairing a batch (default: all cores, once the batch holds at least
+        :data:`PROCESS_MIN_POINTS` points; ``1``: in this process).
 
     Returns
     -------
@@ -263,16 +291,15 @@ def rips_persistence(
             f"metric must be 'euclidean' or 'precomputed' (pass a distance matrix), got {metric!r}"
         )
     precomputed = metric == "precomputed"
-
-    def one(x: torch.Tensor, n_threads: int) -> TorchDiagrams:
-        _check_tensor(x, "x", 2)
-        filt = F.rips(_numpy(x), metric=metric, threshold=threshold)
-        diagrams = persistence(filt, max_dim, return_pairs=True, n_threads=n_threads)
-        return _gather(diagrams, _pair_values(_edge_gatherer(x, precomputed, None)), x)
-
-    if isinstance(x, torch.Tensor):
-        return one(x, -1)
-    return _map_batch(list(x), one, n_jobs)
+    clouds = [x] if isinstance(x, torch.Tensor) else list(x)
+    filtrations = [
+        F.rips(_numpy(_check_tensor(c, "x", 2)), metric=metric, threshold=threshold) for c in clouds
+    ]
+    out = [
+        _gather(d, _pair_values(_edge_gatherer(c, precomputed, None)), c)
+        for d, c in zip(_pairings(filtrations, max_dim, n_jobs), clouds)
+    ]
+    return out[0] if isinstance(x, torch.Tensor) else out
 
 
 def weighted_rips_persistence(
@@ -292,23 +319,22 @@ def weighted_rips_persistence(
     precomputed = metric == "precomputed"
     if isinstance(x, torch.Tensor) != isinstance(weights, torch.Tensor):
         raise ValueError("x and weights must both be tensors or both be lists of tensors")
-
-    def one(item, n_threads: int) -> TorchDiagrams:
-        xi, wi = item
-        _check_tensor(xi, "x", 2)
-        _check_tensor(wi, "weights", 1, min_rows=1)
-        if wi.shape[0] != xi.shape[0]:
-            raise ValueError(f"weights has {wi.shape[0]} values for {xi.shape[0]} points")
-        filt = F.weighted_rips(_numpy(xi), _numpy(wi), metric=metric)
-        diagrams = persistence(filt, max_dim, return_pairs=True, n_threads=n_threads)
-        return _gather(diagrams, _pair_values(_edge_gatherer(xi, precomputed, wi)), xi)
-
-    if isinstance(x, torch.Tensor):
-        return one((x, weights), -1)
-    x, weights = list(x), list(weights)
-    if len(x) != len(weights):
-        raise ValueError(f"x holds {len(x)} clouds but weights {len(weights)}")
-    return _map_batch(list(zip(x, weights)), one, n_jobs)
+    clouds = [x] if isinstance(x, torch.Tensor) else list(x)
+    weight_list = [weights] if isinstance(weights, torch.Tensor) else list(weights)
+    if len(clouds) != len(weight_list):
+        raise ValueError(f"x holds {len(clouds)} clouds but weights {len(weight_list)}")
+    filtrations = []
+    for c, w in zip(clouds, weight_list):
+        _check_tensor(c, "x", 2)
+        _check_tensor(w, "weights", 1, min_rows=1)
+        if w.shape[0] != c.shape[0]:
+            raise ValueError(f"weights has {w.shape[0]} values for {c.shape[0]} points")
+        filtrations.append(F.weighted_rips(_numpy(c), _numpy(w), metric=metric))
+    out = [
+        _gather(d, _pair_values(_edge_gatherer(c, precomputed, w)), c)
+        for d, c, w in zip(_pairings(filtrations, max_dim, n_jobs), clouds, weight_list)
+    ]
+    return out[0] if isinstance(x, torch.Tensor) else out
 
 
 def _pair_values(edge_values: Callable) -> Callable:

@@ -1,0 +1,95 @@
+"""Time tda-pipe's differentiable persistence and TopoAE loss beside torch-topological.
+
+Same tensors for both, in one run, forward and backward; each timing is the best of
+``--repeat`` runs. torch-topological is a benchmark-only dependency:
+
+    pip install -c constraints.txt -e ".[bench]"
+    python benchmarks/bench_losses.py
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+
+import torch
+from torch_topological.nn import SignatureLoss as TTSignatureLoss
+from torch_topological.nn import VietorisRipsComplex
+
+from tda_pipe.losses import SignatureLoss
+from tda_pipe.tda.differentiable import rips_persistence
+
+
+def best_of(repeat: int, fn) -> float:
+    fn()  # warm-up
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def topoae_case(repeat: int) -> tuple[float, float]:
+    """SignatureLoss forward + backward, a batch of 256 points in R^101 and a 2-D latent (H0)."""
+    torch.manual_seed(0)
+    x = torch.randn(256, 101)
+    encoder = torch.nn.Linear(101, 2)
+    ours_loss = SignatureLoss(dims=(0,), normalize=False, learn_scale=False)
+    their_loss, their_vr = TTSignatureLoss(p=2), VietorisRipsComplex(dim=0)
+
+    def ours() -> None:
+        encoder.zero_grad()
+        ours_loss(x, encoder(x)).backward()
+
+    def theirs() -> None:
+        encoder.zero_grad()
+        z = encoder(x)
+        their_loss([x, their_vr(x)], [z, their_vr(z)]).backward()
+
+    return best_of(repeat, ours), best_of(repeat, theirs)
+
+
+def rips_batch_case(repeat: int) -> tuple[float, float]:
+    """Rips H0 + H1 forward + backward (total finite persistence) on 16 clouds of 512 points."""
+    torch.manual_seed(0)
+    clouds = [torch.randn(512, 3, requires_grad=True) for _ in range(16)]
+    vr = VietorisRipsComplex(dim=1)
+
+    def ours() -> None:
+        total = 0
+        for diagrams in rips_persistence(clouds, max_dim=1):
+            for d in diagrams:
+                finite = d[torch.isfinite(d[:, 1])]
+                total = total + (finite[:, 1] - finite[:, 0]).sum()
+        total.backward()
+
+    def theirs() -> None:
+        total = 0
+        for per_cloud in vr(clouds):
+            for info in per_cloud:
+                d = info.diagram
+                finite = d[torch.isfinite(d[:, 1])]
+                total = total + (finite[:, 1] - finite[:, 0]).sum()
+        total.backward()
+
+    return best_of(repeat, ours), best_of(repeat, theirs)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    print(f"{os.cpu_count()} cores, torch {torch.__version__}; best of {args.repeat}, seconds")
+    print(f"{'case':<44}{'ours':>9}{'torch-topological':>19}{'speed-up':>10}")
+    for name, case in (
+        ("TopoAE loss, 256 x R^101, H0, fwd+bwd", topoae_case),
+        ("Rips H0+H1, 16 clouds x 512 in R^3, fwd+bwd", rips_batch_case),
+    ):
+        ours, theirs = case(args.repeat)
+        print(f"{name:<44}{ours:>9.4f}{theirs:>19.4f}{theirs / ours:>9.2f}x")
+
+
+if __name__ == "__main__":
+    main()

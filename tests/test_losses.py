@@ -1,0 +1,184 @@
+"""Topological losses: hand-computed values, agreement with gudhi/scipy, gradients, descent."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from gudhi.representations import SlicedWassersteinDistance
+from gudhi.wasserstein import wasserstein_distance as gudhi_wasserstein
+from scipy.sparse.csgraph import minimum_spanning_tree
+from scipy.spatial.distance import cdist
+
+import tda_pipe as tp
+from tda_pipe.losses import (
+    DiagramDistanceLoss,
+    MSTLengthLoss,
+    PersistenceEntropyLoss,
+    SignatureLoss,
+    TotalPersistenceLoss,
+    sliced_wasserstein_distance,
+    wasserstein_distance,
+)
+from tda_pipe.tda.differentiable import rips_pairing_edges, rips_persistence
+from tda_pipe.tda.features import persistence_entropy
+
+
+def test_signature_loss_by_hand_on_a_line():
+    # MST of {0, 1, 3} has edges of length 1 and 2; doubling the latent doubles them:
+    # L = 1/2 [(1-2)^2 + (2-4)^2] for each direction = 2.5 + 2.5
+    x = torch.tensor([[0.0], [1.0], [3.0]], dtype=torch.float64)
+    loss = SignatureLoss(normalize=False, learn_scale=False)
+    assert loss(x, 2 * x).item() == pytest.approx(5.0)
+    assert loss(x, x).item() == 0.0
+    # data distances divided by their maximum (3): (1/3 - 2)^2 + (2/3 - 4)^2, halved, twice
+    normalized = SignatureLoss(normalize=True, learn_scale=False)(x, 2 * x).item()
+    assert normalized == pytest.approx((1 / 3 - 2) ** 2 + (2 / 3 - 4) ** 2)
+
+
+def test_signature_loss_with_h1_uses_both_pairings():
+    rng = np.random.default_rng(0)
+    x = torch.tensor(tp.datasets.circle(40, noise=0.05, seed=0))
+    z = torch.tensor(rng.normal(size=(40, 2)))
+    loss = SignatureLoss(dims=(0, 1), normalize=False, learn_scale=False)(x, z)
+    expected = 0.0
+    for source in (x, z):
+        edges = rips_pairing_edges(cdist(source.numpy(), source.numpy()), (0, 1))
+        dx = np.linalg.norm(x.numpy()[edges[:, 0]] - x.numpy()[edges[:, 1]], axis=1)
+        dz = np.linalg.norm(z.numpy()[edges[:, 0]] - z.numpy()[edges[:, 1]], axis=1)
+        expected += 0.5 * ((dx - dz) ** 2).sum()
+    assert loss.item() == pytest.approx(expected)
+    h0_only = SignatureLoss(dims=(0,), normalize=False, learn_scale=False)(x, z)
+    assert loss.item() > h0_only.item()
+
+
+def test_signature_loss_gradcheck_and_training_decreases_it():
+    torch.manual_seed(0)
+    x = torch.randn(20, 5, dtype=torch.float64)
+    z = torch.randn(20, 2, dtype=torch.float64, requires_grad=True)
+    loss = SignatureLoss(dims=(0, 1), learn_scale=False)
+    assert torch.autograd.gradcheck(lambda z: loss(x, z), (z,))
+
+    data = torch.tensor(tp.datasets.sphere(128, dim=2, seed=1), dtype=torch.float32) * 3
+    encoder = torch.nn.Sequential(torch.nn.Linear(3, 16), torch.nn.ReLU(), torch.nn.Linear(16, 2))
+    topo = SignatureLoss()
+    optimizer = torch.optim.Adam([*encoder.parameters(), *topo.parameters()], lr=1e-2)
+    history = []
+    for _ in range(100):
+        optimizer.zero_grad()
+        value = topo(data, encoder(data))
+        value.backward()
+        optimizer.step()
+        history.append(value.item())
+    assert np.mean(history[-5:]) < 0.5 * np.mean(history[:5])
+    assert topo.latent_scale.grad is not None
+
+
+def test_mst_length_loss_is_minus_the_spanning_tree_length():
+    z = torch.randn(50, 8, dtype=torch.float64)
+    unit = z / z.norm(dim=1, keepdim=True)
+    reference = minimum_spanning_tree(cdist(unit.numpy(), unit.numpy())).sum()
+    assert MSTLengthLoss()(z).item() == pytest.approx(-reference)
+    raw = minimum_spanning_tree(cdist(z.numpy(), z.numpy())).sum()
+    assert MSTLengthLoss(normalize=False)(z).item() == pytest.approx(-raw)
+    mean = MSTLengthLoss(normalize=False, reduction="mean")(z).item()
+    assert mean == pytest.approx(-raw / 49)
+
+
+def test_mst_length_loss_spreads_a_collapsed_batch():
+    torch.manual_seed(0)
+    z = (torch.randn(64, 3) * 0.01 + torch.tensor([1.0, 0.0, 0.0])).requires_grad_()
+    loss = MSTLengthLoss()
+    optimizer = torch.optim.SGD([z], lr=0.05)
+    start = -loss(z).item()
+    for _ in range(50):
+        optimizer.zero_grad()
+        loss(z).backward()
+        optimizer.step()
+    assert -loss(z).item() > 5 * start
+    z_eval = z.detach().clone().requires_grad_()
+    penalised = MSTLengthLoss(normalize=False, norm_penalty=10.0)(z_eval)
+    penalised.backward()
+    assert torch.isfinite(z_eval.grad).all()
+
+
+def test_wasserstein_and_sliced_agree_with_gudhi():
+    rng = np.random.default_rng(0)
+    a = np.sort(rng.random((8, 2)), axis=1)
+    b = np.sort(rng.random((5, 2)), axis=1)
+    for order, internal_p in ((1.0, np.inf), (2.0, np.inf), (2.0, 2.0)):
+        ours = wasserstein_distance(torch.tensor(a), torch.tensor(b), order, internal_p).item()
+        assert ours == pytest.approx(gudhi_wasserstein(a, b, order=order, internal_p=internal_p))
+    reference = SlicedWassersteinDistance(num_directions=2000).fit([a]).transform([b])[0, 0]
+    ours = sliced_wasserstein_distance(torch.tensor(a), torch.tensor(b), 2000).item()
+    assert ours == pytest.approx(reference, rel=1e-3)
+
+
+@pytest.mark.parametrize("kind", ["wasserstein", "sliced"])
+def test_diagram_distance_loss_gradients_and_descent(kind):
+    x = torch.tensor(tp.datasets.circle(16, noise=0.1, seed=0), requires_grad=True)
+    target = [[0.0, 1.5]]
+    loss = DiagramDistanceLoss(target, dim=1, kind=kind)
+    assert torch.autograd.gradcheck(lambda x: loss(rips_persistence(x, 1)), (x,))
+    # grow a small loop towards the target's large one
+    cloud = torch.tensor(tp.datasets.circle(40, radius=0.7, noise=0.03, seed=1), requires_grad=True)
+    loss = DiagramDistanceLoss(target, dim=1, kind=kind, internal_p=2.0)  # smooth ground norm
+    optimizer = torch.optim.Adam([cloud], lr=0.01)
+    start = loss(rips_persistence(cloud, 1)).item()
+    for _ in range(100):
+        optimizer.zero_grad()
+        loss(rips_persistence(cloud, 1)).backward()
+        optimizer.step()
+    assert loss(rips_persistence(cloud, 1)).item() < 0.5 * start
+
+
+def test_total_persistence_and_entropy_values():
+    d = torch.tensor([[0.0, 1.0], [0.0, 3.0], [1.0, 1.5], [0.0, float("inf")]])
+    assert TotalPersistenceLoss(dim=0)(d).item() == pytest.approx(4.5)
+    assert TotalPersistenceLoss(dim=0, order=2)(d).item() == pytest.approx(1 + 9 + 0.25)
+    assert TotalPersistenceLoss(dim=0, skip_longest=1)(d).item() == pytest.approx(1.5)
+    entropy = PersistenceEntropyLoss(dim=0)(d).item()
+    assert entropy == pytest.approx(persistence_entropy(d.numpy()))
+    batch = [rips_persistence(torch.randn(20, 2), 1) for _ in range(3)]
+    per_item = [TotalPersistenceLoss(dim=1)(b).item() for b in batch]
+    assert TotalPersistenceLoss(dim=1)(batch).item() == pytest.approx(np.mean(per_item))
+
+
+def test_total_persistence_descent_cleans_a_noisy_circle():
+    """Removing all H1 persistence but the main loop's: the noise loops vanish, the circle stays."""
+    cloud = torch.tensor(tp.datasets.circle(60, noise=0.15, seed=3), requires_grad=True)
+    loss = TotalPersistenceLoss(dim=1, skip_longest=1)
+
+    def h1_lifetimes() -> np.ndarray:
+        d = rips_persistence(cloud.detach(), 1)[1].numpy()
+        return np.sort(d[:, 1] - d[:, 0])[::-1]
+
+    before = h1_lifetimes()
+    optimizer = torch.optim.SGD([cloud], lr=0.02)
+    for _ in range(100):
+        optimizer.zero_grad()
+        loss(rips_persistence(cloud, 1)).backward()
+        optimizer.step()
+    after = h1_lifetimes()
+    assert after[1:].sum() < 0.2 * before[1:].sum()
+    assert after[0] > 0.8 * before[0] > 0.5
+
+
+@pytest.mark.parametrize(
+    "call,match",
+    [
+        (lambda: SignatureLoss()(torch.randn(5, 3), torch.randn(4, 2)), "same batch"),
+        (lambda: SignatureLoss()(torch.full((5, 3), float("nan")), torch.randn(5, 2)), "x has NaN"),
+        (lambda: SignatureLoss()(torch.randn(1, 3), torch.randn(1, 2)), "at least 2"),
+        (lambda: SignatureLoss()(torch.randn(5), torch.randn(5)), "x must be a batch"),
+        (lambda: SignatureLoss(dims=(3,)), "dims"),
+        (lambda: MSTLengthLoss()(torch.tensor([[float("inf"), 0.0], [0.0, 1.0]])), "z has NaN"),
+        (lambda: MSTLengthLoss(reduction="max"), "reduction"),
+        (lambda: TotalPersistenceLoss(dim=-1), "dim"),
+        (lambda: DiagramDistanceLoss([[0, 1]], kind="nope"), "kind"),
+        (lambda: TotalPersistenceLoss()(np.zeros((3, 2))), "TorchDiagrams"),
+    ],
+)
+def test_bad_arguments_raise_value_error_naming_them(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()
