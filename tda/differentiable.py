@@ -104,9 +104,20 @@ def _check_tensor(x, name: str, ndim: int | tuple[int, ...], min_rows: int = 2) 
         raise ValueError(f"{name} must be a floating-point tensor, got {x.dtype}")
     if x.shape[0] < min_rows:
         raise ValueError(f"{name} has {x.shape[0]} point(s); at least {min_rows} are needed")
+    if x.ndim == 2 and x.shape[1] == 0:
+        raise ValueError(f"{name} has points with 0 coordinates")
     if not torch.isfinite(x).all():
         raise ValueError(f"{name} has NaN or infinite values")
     return x
+
+
+def _check_metric(metric: str) -> bool:
+    """Differentiable Rips needs Euclidean points or a distance matrix; True for the latter."""
+    if metric not in ("euclidean", "precomputed"):
+        raise ValueError(
+            f"metric must be 'euclidean' or 'precomputed' (pass a distance matrix), got {metric!r}"
+        )
+    return metric == "precomputed"
 
 
 def _check_dims(max_dim: int) -> int:
@@ -286,11 +297,7 @@ def rips_persistence(
     True
     """
     _check_dims(max_dim)
-    if metric not in ("euclidean", "precomputed"):
-        raise ValueError(
-            f"metric must be 'euclidean' or 'precomputed' (pass a distance matrix), got {metric!r}"
-        )
-    precomputed = metric == "precomputed"
+    precomputed = _check_metric(metric)
     clouds = [x] if isinstance(x, torch.Tensor) else list(x)
     filtrations = [
         F.rips(_numpy(_check_tensor(c, "x", 2)), metric=metric, threshold=threshold) for c in clouds
@@ -316,7 +323,7 @@ def weighted_rips_persistence(
     ``weights`` holds one non-negative value per point (per cloud, for a batch).
     """
     _check_dims(max_dim)
-    precomputed = metric == "precomputed"
+    precomputed = _check_metric(metric)
     if isinstance(x, torch.Tensor) != isinstance(weights, torch.Tensor):
         raise ValueError("x and weights must both be tensors or both be lists of tensors")
     clouds = [x] if isinstance(x, torch.Tensor) else list(x)
@@ -345,7 +352,9 @@ def _pair_values(edge_values: Callable) -> Callable:
 def cubical_persistence(image: torch.Tensor, max_dim: int = 1) -> TorchDiagrams:
     """Sublevel persistence of an image (pixels as top cells) with gradients to pixel values."""
     _check_dims(max_dim)
-    _check_tensor(image, "image", (1, 2, 3))
+    _check_tensor(image, "image", (1, 2, 3), min_rows=1)
+    if image.numel() < 2:
+        raise ValueError(f"image has {image.numel()} pixel(s); at least 2 are needed")
     diagrams = persistence(_numpy(image), max_dim, filtration="cubical", return_pairs=True)
     flat = image.reshape(-1)
     return _gather(
@@ -404,19 +413,32 @@ def alpha_persistence(x: torch.Tensor, max_dim: int = 1) -> TorchDiagrams:
     st.compute_persistence(homology_coeff_field=2, persistence_dim_max=True)
     diagrams = persistence(X, max_dim, filtration="alpha", return_pairs=True)
 
-    def origin(simplex: list[int]) -> list[int]:
-        """The simplex whose squared circumradius is ``simplex``'s alpha value."""
-        value = st.filtration(simplex)
-        candidates = [simplex] + [s for s, f in st.get_cofaces(simplex, 0) if f == value]
-        radii = [_squared_circumradius(torch.tensor(X[c])[None])[0].item() for c in candidates]
+    def origin(simplex: list[int], value: float) -> list[int]:
+        """The coface of a non-Gabriel ``simplex`` whose squared circumradius is its value."""
+        candidates = [c for c, f in st.get_cofaces(simplex, 0) if f == value] or [simplex]
+        radii = [_squared_circumradius(torch.from_numpy(X[c])[None])[0].item() for c in candidates]
         return candidates[int(np.argmin(np.abs(np.array(radii) - value)))]
 
     def values(rows: np.ndarray) -> torch.Tensor:
-        out = []
-        for row in rows:
-            tau = origin([int(v) for v in row if v >= 0])
-            r2 = _squared_circumradius(x[torch.as_tensor(tau, device=x.device)][None])[0]
-            out.append(2 * torch.sqrt(torch.clamp(r2, min=0)) if len(tau) > 1 else r2 * 0)
-        return torch.stack(out)
+        out = x.new_zeros(len(rows))
+        sizes = (rows >= 0).sum(axis=1)
+        for size in np.unique(sizes[sizes > 1]):
+            index = np.flatnonzero(sizes == size)
+            simplices = rows[index, :size]
+            alpha2 = np.array([st.filtration(list(map(int, s))) for s in simplices])
+            own = _squared_circumradius(torch.from_numpy(X[simplices])).numpy()
+            attached = ~np.isclose(own, alpha2, rtol=1e-9, atol=1e-12)
+            taus = [list(s) for s in simplices]
+            for k in np.flatnonzero(attached):
+                taus[k] = origin(taus[k], alpha2[k])
+            for tau_size in {len(t) for t in taus}:
+                group = [k for k, t in enumerate(taus) if len(t) == tau_size]
+                tau = torch.as_tensor([taus[k] for k in group], device=x.device)
+                r2 = _squared_circumradius(x[tau])
+                out = out.index_put(
+                    (torch.as_tensor(index[group], device=x.device),),
+                    2 * torch.sqrt(torch.clamp(r2, min=0)),
+                )
+        return out
 
     return _gather(diagrams, values, x)
