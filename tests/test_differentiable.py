@@ -550,3 +550,12 @@ def test_one_row_image_is_accepted_like_the_core():
     img = np.random.default_rng(15).random((1, 6))
     d = cubical_persistence(torch.tensor(img), 0)
     assert tp.bottleneck(d.numpy(), tp.persistence(img, 0, filtration="cubical")) < FLOAT64_TOL
+
+
+def test_cubical_batch_in_threads_equals_one_by_one():
+    images = [torch.rand(12, 10, dtype=torch.float64, requires_grad=True) for _ in range(3)]
+    batch = cubical_persistence(images, 1, n_jobs=2)
+    for img, d in zip(images, batch):
+        assert tp.bottleneck(d.numpy(), cubical_persistence(img, 1).numpy()) == 0.0
+    sum(d[0][torch.isfinite(d[0][:, 1])].sum() for d in batch).backward()
+    assert all(img.grad.abs().sum() > 0 for img in images)
