@@ -48,21 +48,24 @@ def prim(row, n: int) -> tuple[np.ndarray, np.ndarray]:
     """
     best = np.full(n, np.inf)
     parent = np.full(n, -1, dtype=np.int64)
-    in_tree = np.zeros(n, dtype=bool)
+    outside = np.ones(n, dtype=bool)  # not yet in the tree
+    closer = np.empty(n, dtype=bool)
     edges = np.empty((n - 1, 2), dtype=np.int64)
     values = np.empty(n - 1)
     current = 0
-    for step in range(n - 1):
-        in_tree[current] = True
+    for step in range(n - 1):  # few numpy calls per step: this loop is the hot path of H0 losses
+        outside[current] = False
         best[current] = np.inf
         d = row(current)
-        closer = (d < best) & ~in_tree
-        best[closer] = d[closer]
-        parent[closer] = current
-        nxt = int(np.argmin(best))
-        if in_tree[nxt]:  # everything left is unreachable: start a new component
-            nxt = int(np.flatnonzero(~in_tree)[0])
-        edges[step] = parent[nxt], nxt
+        np.less(d, best, out=closer)
+        closer &= outside
+        np.copyto(best, d, where=closer)
+        np.copyto(parent, current, where=closer)
+        nxt = int(best.argmin())
+        if not outside[nxt]:  # everything left is unreachable: start a new component
+            nxt = int(outside.argmax())
+        edges[step, 0] = parent[nxt]
+        edges[step, 1] = nxt
         values[step] = best[nxt]
         current = nxt
     return edges, values
