@@ -11,24 +11,14 @@ from __future__ import annotations
 
 import argparse
 import os
-import time
 
 import torch
+from timing import best_of
 from torch_topological.nn import SignatureLoss as TTSignatureLoss
 from torch_topological.nn import VietorisRipsComplex
 
 from tda_pipe.losses import SignatureLoss
 from tda_pipe.tda.differentiable import rips_persistence
-
-
-def best_of(repeat: int, fn) -> float:
-    fn()  # warm-up
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def topoae_case(repeat: int) -> tuple[float, float]:

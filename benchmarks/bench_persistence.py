@@ -11,23 +11,14 @@ from __future__ import annotations
 
 import argparse
 import os
-import time
 
 import gudhi
 import numpy as np
 import ripser
 from gph import ripser_parallel
+from timing import best_of
 
 import tda_pipe as tp
-
-
-def best_of(repeat: int, fn) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def gudhi_rips(X: np.ndarray) -> None:
@@ -69,7 +60,7 @@ def main() -> None:
         direct = best_of(args.repeat, lambda X=X: ripser_parallel(X, maxdim=1, n_threads=-1))
         others = {"ripser": best_of(args.repeat, lambda X=X: ripser.ripser(X, maxdim=1))}
         if n <= args.gudhi_max:
-            others["gudhi"] = best_of(1, lambda X=X: gudhi_rips(X))
+            others["gudhi"] = best_of(1, lambda X=X: gudhi_rips(X), warmup=False)
         extra = "  ".join(f"{k} {v:.3f}s ({ours / v:.2f})" for k, v in others.items())
         print(row(f"rips H0-H1 n={n}", ours, direct, extra))
     for n in alpha_sizes:
