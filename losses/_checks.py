@@ -4,20 +4,14 @@ from __future__ import annotations
 
 import torch
 
+from tda_pipe.tda.differentiable import check_tensor
+
 
 def check_batch(x: torch.Tensor, name: str) -> torch.Tensor:
-    """A finite floating-point tensor with at least 2 rows (flattened to ``(n, features)``)."""
-    if not isinstance(x, torch.Tensor):
-        raise ValueError(f"{name} must be a torch.Tensor, got {type(x).__name__}")
-    if x.ndim < 2:
+    """A finite floating-point batch ``(n, ...)``, ``n >= 2``, flattened to ``(n, features)``."""
+    if isinstance(x, torch.Tensor) and x.ndim < 2:
         raise ValueError(f"{name} must be a batch of shape (n, ...), got shape {tuple(x.shape)}")
-    if not x.is_floating_point():
-        raise ValueError(f"{name} must be a floating-point tensor, got {x.dtype}")
-    if x.shape[0] < 2:
-        raise ValueError(f"{name} has {x.shape[0]} sample(s); at least 2 are needed")
-    if not torch.isfinite(x).all():
-        raise ValueError(f"{name} has NaN or infinite values")
-    return x.flatten(1)
+    return check_tensor(x, name, x.ndim if isinstance(x, torch.Tensor) else 2).flatten(1)
 
 
 def check_dims(dims, name: str = "dims") -> tuple[int, ...]:

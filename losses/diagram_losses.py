@@ -11,6 +11,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from tda_pipe.losses._checks import check_dims
 from tda_pipe.tda.diagrams import Diagrams
 from tda_pipe.tda.differentiable import TorchDiagrams
 
@@ -44,12 +45,6 @@ def _batch_mean(diagrams, dim: int, loss) -> torch.Tensor:
     return torch.stack(values).mean()
 
 
-def _check_dim(dim: int) -> int:
-    if isinstance(dim, bool) or dim not in (0, 1, 2):
-        raise ValueError(f"dim must be 0, 1 or 2, got {dim!r}")
-    return dim
-
-
 class TotalPersistenceLoss(nn.Module):
     r"""Total persistence :math:`\sum (d - b)^q` of the finite classes in dimension ``dim``.
 
@@ -70,7 +65,7 @@ class TotalPersistenceLoss(nn.Module):
 
     def __init__(self, dim: int = 1, order: float = 1.0, skip_longest: int = 0):
         super().__init__()
-        self.dim = _check_dim(dim)
+        self.dim = check_dims(dim, "dim")[0]
         if order <= 0:
             raise ValueError(f"order must be > 0, got {order}")
         if skip_longest < 0:
@@ -97,7 +92,7 @@ class PersistenceEntropyLoss(nn.Module):
 
     def __init__(self, dim: int = 1):
         super().__init__()
-        self.dim = _check_dim(dim)
+        self.dim = check_dims(dim, "dim")[0]
 
     def forward(self, diagrams) -> torch.Tensor:
         def loss(d: torch.Tensor) -> torch.Tensor:
@@ -212,7 +207,7 @@ class DiagramDistanceLoss(nn.Module):
         n_directions: int = 50,
     ):
         super().__init__()
-        self.dim = _check_dim(dim)
+        self.dim = check_dims(dim, "dim")[0]
         if kind not in ("wasserstein", "sliced"):
             raise ValueError(f"kind must be 'wasserstein' or 'sliced', got {kind!r}")
         if order < 1:

@@ -43,6 +43,7 @@ from tda_pipe.tda.persistence import persistence
 __all__ = [
     "TorchDiagrams",
     "alpha_persistence",
+    "check_tensor",
     "cubical_persistence",
     "detached_distance_matrix",
     "edge_lengths",
@@ -89,7 +90,9 @@ class TorchDiagrams(Sequence):
 # -- input checks --------------------------------------------------------------------------
 
 
-def _check_tensor(x, name: str, ndim: int | tuple[int, ...], min_rows: int = 2) -> torch.Tensor:
+def check_tensor(x, name: str, ndim: int | tuple[int, ...], min_rows: int = 2) -> torch.Tensor:
+    """A finite floating-point tensor of ``ndim`` dimensions with ``min_rows`` rows, else a
+    ``ValueError`` naming the argument ``name``."""
     if not isinstance(x, torch.Tensor):
         raise ValueError(f"{name} must be a torch.Tensor, got {type(x).__name__}")
     allowed = (ndim,) if isinstance(ndim, int) else ndim
@@ -277,7 +280,7 @@ def rips_persistence(
     precomputed = _check_metric(metric)
     clouds = [x] if isinstance(x, torch.Tensor) else list(x)
     filtrations = [
-        F.rips(_numpy(_check_tensor(c, "x", 2)), metric=metric, threshold=threshold) for c in clouds
+        F.rips(_numpy(check_tensor(c, "x", 2)), metric=metric, threshold=threshold) for c in clouds
     ]
     out = [
         _gather(d, _pair_values(_edge_gatherer(c, precomputed, None)), c)
@@ -309,8 +312,8 @@ def weighted_rips_persistence(
         raise ValueError(f"x holds {len(clouds)} clouds but weights {len(weight_list)}")
     filtrations = []
     for c, w in zip(clouds, weight_list):
-        _check_tensor(c, "x", 2)
-        _check_tensor(w, "weights", 1, min_rows=1)
+        check_tensor(c, "x", 2)
+        check_tensor(w, "weights", 1, min_rows=1)
         if w.shape[0] != c.shape[0]:
             raise ValueError(f"weights has {w.shape[0]} values for {c.shape[0]} points")
         filtrations.append(F.weighted_rips(_numpy(c), _numpy(w), metric=metric))
@@ -345,7 +348,7 @@ def cubical_persistence(
     images = [image] if isinstance(image, torch.Tensor) else list(image)
     filtrations = []
     for img in images:
-        _check_tensor(img, "image", (1, 2, 3), min_rows=1)
+        check_tensor(img, "image", (1, 2, 3), min_rows=1)
         if img.numel() < 2:
             raise ValueError(f"image has {img.numel()} pixel(s); at least 2 are needed")
         filtrations.append(F.cubical(_numpy(img)))
@@ -369,7 +372,7 @@ def lower_star_persistence(
     ``complex_`` is a networkx graph, a trimesh mesh, or a ``(vertices, faces)`` tuple.
     """
     _check_dims(max_dim)
-    _check_tensor(values, "values", 1, min_rows=1)
+    check_tensor(values, "values", 1, min_rows=1)
     v = _numpy(values)
     if hasattr(complex_, "faces") or isinstance(complex_, tuple):
         filt = F.lower_star_mesh(complex_, v)
@@ -406,7 +409,7 @@ def alpha_persistence(x: torch.Tensor, max_dim: int = 1) -> TorchDiagrams:
     import gudhi
 
     _check_dims(max_dim)
-    _check_tensor(x, "x", 2)
+    check_tensor(x, "x", 2)
     X = _numpy(x)
     st = gudhi.AlphaComplex(points=X).create_simplex_tree()
     st.compute_persistence(homology_coeff_field=2, persistence_dim_max=True)
