@@ -72,16 +72,10 @@ class SignatureLoss(nn.Module):
             raise ValueError(f"x and z must hold the same batch: {x.shape[0]} vs {z.shape[0]} rows")
         dx, dz = detached_distance_matrix(x), detached_distance_matrix(z)
         x_scale = float(dx.max()) if self.normalize and dx.max() > 0 else 1.0
-        pi_x = rips_pairing_edges(dx, self.dims)
-        pi_z = rips_pairing_edges(dz, self.dims)
-
-        def distances(edges: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
-            ax = edge_lengths(x, edges) / x_scale
-            az = edge_lengths(z, edges) / self.latent_scale
-            return ax, az.to(ax.dtype)
-
-        ax, az = distances(pi_x)
-        loss_xz = 0.5 * ((ax - az) ** 2).sum()
-        ax, az = distances(pi_z)
-        loss_zx = 0.5 * ((az - ax) ** 2).sum()
-        return loss_xz + loss_zx
+        # both terms are 1/2 (A^X_e - A^Z_e)^2 summed over a pairing: one sum over pi^X then pi^Z
+        edges = np.concatenate(
+            [rips_pairing_edges(dx, self.dims), rips_pairing_edges(dz, self.dims)]
+        )
+        ax = edge_lengths(x, edges) / x_scale
+        az = edge_lengths(z, edges) / self.latent_scale
+        return 0.5 * ((ax - az.to(ax.dtype)) ** 2).sum()
