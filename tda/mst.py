@@ -18,8 +18,7 @@ __all__ = ["dense_mst_edges", "minimum_spanning_tree", "mst_h0", "prim"]
 def _row_function(filt: RipsFiltration):
     """A function ``i -> filtration values of all edges (i, *)``."""
     if filt.distances is not None:
-        matrix = filt.dense_matrix()
-        return lambda i: matrix[i]
+        return filt.dense_matrix().__getitem__
     X = filt.points
     if filt.metric == "euclidean":
         sq = np.einsum("ij,ij->i", X, X)
@@ -135,4 +134,4 @@ def dense_mst_edges(D: np.ndarray) -> np.ndarray:
     Prim's algorithm: O(n^2) with n vectorised steps, several times faster than scipy's
     Kruskal (which sorts all n^2 entries) on the dense batches of training losses.
     """
-    return prim(lambda i: D[i], len(D))[0]
+    return prim(D.__getitem__, len(D))[0]
