@@ -1,0 +1,1 @@
+"""Torch models built on topological layers: autoencoders, filtration learning, graph classifiers."""
