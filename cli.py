@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import logging
 import sys
+import typing
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -13,6 +16,8 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from rich.table import Table
 
 from tda_pipe.errors import InputError
+from tda_pipe.pipelines.cache import StageCache
+from tda_pipe.tda.validation import format_bytes
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False)
 err_console = Console(stderr=True)
@@ -20,6 +25,16 @@ err_console = Console(stderr=True)
 # The base class of command-line usage errors: click's ClickException, which newer typer
 # releases vendor instead of depending on click; found through a public typer exception.
 ClickException = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
+
+
+NoCache = Annotated[bool, typer.Option("--no-cache", help="Recompute every stage; store nothing.")]
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar, no table.")]
+SetItems = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--set", help="Override a parameter: STAGE.FIELD=VALUE (repeatable).", show_default=False
+    ),
+]
 
 
 @app.callback()
@@ -110,12 +125,11 @@ def analyze(
         typer.Option(help="Comma-separated scales for Betti numbers [default: death quantiles]."),
     ] = None,
     dtm_k: Annotated[int, typer.Option("--dtm-k", help="Neighbours for the DTM filtration.")] = 10,
-    quiet: Annotated[
-        bool, typer.Option("--quiet", "-q", help="No progress bar, no table.")
-    ] = False,
+    no_cache: NoCache = False,
+    quiet: Quiet = False,
 ) -> None:
     """Persistence diagrams, features, figures and a summary of one input."""
-    from tda_pipe.pipelines.analyze import STEPS, AnalyzeOptions
+    from tda_pipe.pipelines.analyze import AnalyzeOptions
     from tda_pipe.pipelines.analyze import analyze as run_analyze
 
     options = AnalyzeOptions(
@@ -130,6 +144,15 @@ def analyze(
         scales=_parse_scales(scales),
         dtm_k=dtm_k,
     )
+    with _stage_bar(quiet, total=5) as advance:
+        result = run_analyze(input, out, options, progress=advance, cache=_cache(no_cache))
+    if not quiet:
+        _print_summary(result.summary, result.out_dir)
+
+
+@contextmanager
+def _stage_bar(quiet: bool, total: int) -> Iterator[Callable[[str], None]]:
+    """A transient bar over a pipeline's stages; yields ``advance(stage label)``."""
     with Progress(
         SpinnerColumn(),
         TextColumn("{task.description}"),
@@ -140,14 +163,202 @@ def analyze(
         transient=True,
         disable=quiet or not err_console.is_terminal,
     ) as bar:
-        task = bar.add_task("starting", total=len(STEPS))
+        task = bar.add_task("starting", total=total)
 
-        def progress(step: str) -> None:
-            bar.update(task, description=step, completed=STEPS.index(step))
+        def advance(label: str) -> None:
+            bar.update(task, description=label, advance=0 if label == "starting" else 1)
 
-        result = run_analyze(input, out, options, progress=progress)
+        yield advance
+
+
+def _cache(no_cache: bool) -> StageCache:
+    return StageCache(enabled=not no_cache)
+
+
+@app.command("run")
+def run_command(
+    spec: Annotated[Path, typer.Argument(help="Pipeline file (.yaml, .yml or .toml).")],
+    input: Annotated[
+        Path | None, typer.Argument(help="The input file, for ${input} in the pipeline.")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Results folder [default: <stem>_tda/].")
+    ] = None,
+    set_items: SetItems = None,
+    no_cache: NoCache = False,
+    quiet: Quiet = False,
+) -> None:
+    """Run the stages of a pipeline file on one input."""
+    from tda_pipe.pipelines.runner import run_pipeline
+    from tda_pipe.pipelines.spec import load_spec
+
+    pipeline = load_spec(spec, set_items)
+    if input is None and pipeline.uses_input:
+        raise InputError(f"{spec} reads ${{input}}; give one: tda-pipe run {spec} points.npy")
+    target = input if input is not None else spec
+    out_dir = out if out is not None else Path(f"{target.stem}_tda")
+    with _stage_bar(quiet, total=len(pipeline.input_calls)) as advance:
+        result = run_pipeline(pipeline, target, out_dir, cache=_cache(no_cache), progress=advance)
     if not quiet:
-        _print_summary(result.summary, result.out_dir)
+        console = Console()
+        cached = f", {len(result.cached)} from the cache" if result.cached else ""
+        console.print(f"{pipeline.name}: {len(result.seconds)} stages{cached}")
+        console.print(f"results in [bold]{result.out_dir}/[/]")
+
+
+@app.command()
+def batch(
+    source: Annotated[
+        str,
+        typer.Argument(help="A folder of inputs, a glob ('shapes/*.npy'), or shapes:per_class=N."),
+    ],
+    pipeline: Annotated[
+        Path | None,
+        typer.Option("--pipeline", "-p", help="Pipeline file [default: the analyze pipeline]."),
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Batch folder [default: <source>_tda/].")
+    ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(help="Local Dask worker processes [default: one per core]; 0: no Dask."),
+    ] = None,
+    scheduler: Annotated[
+        str | None, typer.Option(help="Address of a running Dask scheduler (tcp://host:8786).")
+    ] = None,
+    set_items: SetItems = None,
+    no_cache: NoCache = False,
+    quiet: Quiet = False,
+) -> None:
+    """Run a pipeline on every input of a folder, in parallel; failures never stop the batch."""
+    from tda_pipe.pipelines.batch import run_batch
+    from tda_pipe.pipelines.spec import load_spec
+
+    if workers is not None and workers < 0:
+        raise InputError(f"--workers must be >= 0, got {workers}")
+    spec = load_spec(pipeline, set_items)
+    out_dir = out if out is not None else Path(f"{Path(source.split(':')[0]).name}_tda")
+    counts = {"done": 0, "failed": 0, "skipped": 0}
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=err_console,
+        disable=quiet or not err_console.is_terminal,
+    ) as bar:
+        task = bar.add_task("starting workers", total=None)
+
+        def progress(event: str, name: str) -> None:
+            if event == "start":
+                bar.update(task, total=int(name))
+                return
+            counts[event] += 1
+            text = " · ".join(f"{v} {k}" for k, v in counts.items())
+            bar.update(task, advance=1, description=text)
+
+        report = run_batch(
+            spec,
+            source,
+            out_dir,
+            workers=workers,
+            scheduler=scheduler,
+            cache=_cache(no_cache),
+            progress=progress,
+        )
+    if not quiet:
+        console = Console()
+        console.print(
+            f"{len(report.done)} done, {len(report.failed)} failed, "
+            f"{len(report.skipped)} skipped in {report.seconds:.1f} s"
+        )
+        for failure in report.failed[:5]:
+            console.print(f"  [red]failed[/] {failure['error']}", markup=True, highlight=False)
+        if len(report.failed) > 5:
+            console.print(f"  ... {len(report.failed) - 5} more in {out_dir}/failures.jsonl")
+        console.print(f"results in [bold]{out_dir}/[/]")
+
+
+@app.command()
+def stages() -> None:
+    """The registered stages: what they read and write, and their parameters."""
+    from tda_pipe.pipelines.stages import registered_stages
+
+    console = Console(highlight=False)
+    for name, stage in registered_stages().items():
+        reads = ", ".join([*stage.inputs, *(f"{n} (optional)" for n in stage.optional_inputs)])
+        scope = ", once per batch" if stage.scope == "batch" else ""
+        console.print(
+            f"[bold]{name}[/]  ({reads or 'nothing'} → {', '.join(stage.outputs)}{scope})"
+        )
+        console.print(f"  {stage.description}")
+        for field, info in stage.params.model_fields.items():
+            default = " (required)" if info.is_required() else f" = {info.get_default()!r}"
+            about = f"  {info.description}" if info.description else ""
+            console.print(
+                f"    {field}: {_type_name(info.annotation)}{default}{about}", markup=False
+            )
+
+
+def _type_name(annotation: object) -> str:
+    """``int``, ``float or null``, ``auto|rips|alpha``, ``list[float]``: a type for people."""
+    args = typing.get_args(annotation)
+    origin = typing.get_origin(annotation)
+    if origin is typing.Literal:
+        return "|".join(str(a) for a in args)
+    if args and type(None) in args:
+        return " or ".join(_type_name(a) for a in args if a is not type(None)) + " or null"
+    if origin is list:
+        return f"list[{_type_name(args[0])}]" if args else "list"
+    return getattr(annotation, "__name__", str(annotation))
+
+
+cache_app = typer.Typer(no_args_is_help=True, help="The stage cache.")
+app.add_typer(cache_app, name="cache")
+
+
+@cache_app.command("clear")
+def cache_clear() -> None:
+    """Remove every cached stage result."""
+    cache = StageCache()
+    entries, size = cache.clear()
+    Console().print(f"removed {entries} entries ({format_bytes(size)}) from {cache.root}")
+
+
+@cache_app.command("info")
+def cache_info() -> None:
+    """Where the cache is and how much it holds."""
+    cache = StageCache()
+    entries, size = cache.size()
+    Console().print(f"{cache.root}: {entries} entries, {format_bytes(size)}")
+
+
+datasets_app = typer.Typer(no_args_is_help=True, help="Generated datasets.")
+app.add_typer(datasets_app, name="datasets")
+
+
+@datasets_app.command("make")
+def datasets_make(
+    name: Annotated[str, typer.Argument(help="The dataset: shapes.")],
+    out: Annotated[Path, typer.Argument(help="The folder to write (must be new or empty).")],
+    per_class: Annotated[int, typer.Option("--per-class", help="Clouds per class.")] = 50,
+    points: Annotated[int, typer.Option(help="Points per cloud.")] = 1000,
+    noise: Annotated[float, typer.Option(help="Gaussian noise (std per coordinate).")] = 0.0,
+    outliers: Annotated[float, typer.Option(help="Fraction of points made outliers.")] = 0.0,
+    seed: Annotated[int, typer.Option(help="Seed of the collection.")] = 0,
+) -> None:
+    """Write a labelled dataset: .npy clouds and labels.csv (file,label)."""
+    from tda_pipe.datasets.collection import SHAPE_CLASSES, shape_collection, write_collection
+
+    if name != "shapes":
+        raise InputError(f"unknown dataset {name!r}; choose shapes")
+    collection = shape_collection(per_class, points, noise=noise, outliers=outliers, seed=seed)
+    write_collection(collection, out)
+    Console().print(
+        f"{len(collection)} clouds of {points} points, {len(SHAPE_CLASSES)} classes "
+        f"({', '.join(collection.classes)}) in [bold]{out}/[/]"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -328,3 +328,6 @@ _READERS: dict[str, Callable[[Path], LoadedInput]] = {
     **dict.fromkeys(_MESH_SUFFIXES, _read_mesh),
     **dict.fromkeys((".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff"), _read_image),
 }
+
+#: The file extensions :func:`load` reads.
+READABLE_SUFFIXES = tuple(_READERS)

@@ -1,39 +1,27 @@
-"""The ``analyze`` job: one input file to a results folder of diagrams, features and figures.
+"""The ``analyze`` job: the built-in pipeline (``default.yaml``) run on one input file.
 
-Everything is written into a hidden temporary folder beside the destination and renamed into
-place at the end, so a failure never leaves a half-written results folder.
+``tda-pipe analyze`` maps its options onto the parameters of that pipeline's stages and runs it
+with :func:`~tda_pipe.pipelines.runner.run_pipeline`, the engine behind ``run`` and ``batch``.
 """
 
 from __future__ import annotations
 
 import json
-import shutil
-import tempfile
-import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
-from tda_pipe.datasets import load
 from tda_pipe.errors import InputError
+from tda_pipe.pipelines.cache import StageCache
+from tda_pipe.pipelines.runner import replace_dir as _replace_dir  # noqa: F401 (helpers)
+from tda_pipe.pipelines.runner import run_pipeline
+from tda_pipe.pipelines.spec import PipelineSpec, load_spec
 from tda_pipe.tda.diagrams import Diagrams
-from tda_pipe.tda.features import (
-    BettiCurve,
-    PersistenceImage,
-    PersistenceLandscape,
-    SummaryStatistics,
-)
-from tda_pipe.tda.filtrations import KINDS, build_filtration
-from tda_pipe.tda.persistence import ALL_BACKENDS, persistence
-from tda_pipe.tda.plotting import plot_barcode, plot_diagram, save_figure
-from tda_pipe.tda.summary import summarize
+from tda_pipe.tda.filtrations import KINDS
+from tda_pipe.tda.persistence import ALL_BACKENDS
 from tda_pipe.tda.validation import check_metric
 
-__all__ = ["STEPS", "AnalyzeOptions", "AnalyzeResult", "analyze"]
-
-STEPS = ("load", "filtration", "persistence", "features", "figures", "write")
+__all__ = ["AnalyzeOptions", "AnalyzeResult", "analyze", "default_out_dir"]
 
 
 @dataclass
@@ -65,35 +53,39 @@ class AnalyzeOptions:
             raise InputError(f"--max-dim must be >= 0, got {self.max_dim}")
         check_metric(self.metric)
 
+    def overrides(self) -> list[str]:
+        """``--set`` items putting these options on the default pipeline's stages."""
+        where = {
+            "load": {"precomputed": self.metric == "precomputed", "sample": self.sample},
+            "filtration": {
+                "kind": self.filtration,
+                "metric": self.metric,
+                "threshold": self.threshold,
+                "epsilon": self.sparse,
+                "dtm_k": self.dtm_k,
+            },
+            "persistence": {"max_dim": self.max_dim, "backend": self.backend},
+            "report": {"scales": self.scales},
+        }
+        items = [f"load.seed={self.seed}"]
+        for stage, values in where.items():
+            items += [f"{stage}.{k}={json.dumps(v)}" for k, v in values.items()]
+        return items
+
 
 @dataclass
 class AnalyzeResult:
-    """What :func:`analyze` produced."""
+    """What :func:`analyze` produced: the folder, the diagrams, the summary, seconds per stage."""
 
     out_dir: Path
     diagrams: Diagrams
     summary: dict
-    timings: dict[str, float] = field(default_factory=dict)
+    seconds: dict[str, float]
 
 
 def default_out_dir(path: Path) -> Path:
-    """``<input stem>_tda/`` beside the current directory."""
+    """``<input stem>_tda/`` in the current directory."""
     return Path(f"{path.stem}_tda")
-
-
-def _features(diagrams: Diagrams) -> dict[str, np.ndarray]:
-    dims = tuple(range(len(diagrams)))
-    arrays: dict[str, np.ndarray] = {}
-    for name, transformer in (
-        ("betti_curve", BettiCurve(dims=dims)),
-        ("landscape", PersistenceLandscape(dims=dims)),
-        ("persistence_image", PersistenceImage(dims=dims)),
-    ):
-        arrays[name] = transformer.fit_transform([diagrams])[0]
-    stats = SummaryStatistics(dims=dims).fit([diagrams])
-    arrays["summary_statistics"] = stats.transform([diagrams])[0]
-    arrays["summary_statistics_names"] = np.array(stats.get_feature_names_out(), dtype=str)
-    return arrays
 
 
 def analyze(
@@ -101,12 +93,13 @@ def analyze(
     out: str | Path | None = None,
     options: AnalyzeOptions | None = None,
     progress: Callable[[str], None] | None = None,
+    cache: StageCache | None = None,
 ) -> AnalyzeResult:
     """Diagrams, features, figures and a summary of one input file, written to ``out``.
 
     ``out`` (default ``<stem>_tda/``) receives ``diagrams.npz``, ``features.npz``,
-    ``summary.json``, ``diagram.png`` and ``barcode.png``. ``progress`` is called with each
-    step's name from :data:`STEPS` as it starts.
+    ``summary.json``, ``diagram.png``, ``barcode.png`` and ``run.json``. ``progress`` is called
+    with each stage's label as it starts.
 
     Examples
     --------
@@ -116,94 +109,21 @@ def analyze(
     >>> np.save(tmp / "ring.npy", circle(100, seed=0))
     >>> res = analyze(tmp / "ring.npy", tmp / "ring_tda")
     >>> sorted(p.name for p in res.out_dir.iterdir())
-    ['barcode.png', 'diagram.png', 'diagrams.npz', 'features.npz', 'summary.json']
+    ['barcode.png', 'diagram.png', 'diagrams.npz', 'features.npz', 'run.json', 'summary.json']
+    >>> res.summary["dimensions"]["H1"]["n_classes"] > 0
+    True
     """
     path = Path(path)
     opts = options or AnalyzeOptions()
     opts.check()
     out_dir = Path(out) if out is not None else default_out_dir(path)
-    timings: dict[str, float] = {}
-    current: list = []  # [name, start time] of the running step
-
-    def step(name: str) -> None:
-        now = time.perf_counter()
-        if current:
-            timings[current[0]] = round(now - current[1], 4)
-        current[:] = [name, now]
-        if progress is not None:
-            progress(name)
-
-    step("load")
-    loaded = load(
-        path, precomputed=opts.metric == "precomputed", sample=opts.sample, seed=opts.seed
+    run = run_pipeline(
+        analyze_spec(opts), path, out_dir, cache=cache, progress=progress, keep=("diagrams",)
     )
-    try:
-        step("filtration")
-        kind = opts.filtration
-        if loaded.kind == "image":
-            if kind not in ("auto", "cubical"):
-                raise InputError(f"an image takes --filtration cubical, not {kind!r}")
-            kind = "cubical"
-        elif kind == "auto" and opts.sparse is not None:
-            kind = "sparse-rips"
-        filt = build_filtration(
-            loaded.array,
-            kind,
-            max_dim=opts.max_dim,
-            metric="euclidean" if loaded.kind == "image" else opts.metric,
-            threshold=opts.threshold,
-            epsilon=opts.sparse,
-            k=opts.dtm_k,
-        )
-        step("persistence")
-        diagrams = persistence(filt, max_dim=opts.max_dim, backend=opts.backend)
-    except InputError as exc:
-        raise InputError(f"{path}: {exc}") from exc
-    step("features")
-    features = _features(diagrams)
-    summary = summarize(diagrams, scales=opts.scales)
-    step("figures")
-    title = f"{path.name}: {diagrams.filtration} ({diagrams.backend})"
-    figures = {
-        "diagram.png": plot_diagram(diagrams, title=title),
-        "barcode.png": plot_barcode(diagrams, max_bars=100),
-    }
-    step("write")
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
-    try:
-        diagrams.save(tmp / "diagrams.npz")
-        np.savez_compressed(tmp / "features.npz", **features)
-        for name, fig in figures.items():
-            save_figure(fig, tmp / name)
-        summary = {
-            "input": {
-                "path": str(path),
-                "kind": loaded.kind,
-                "shape": list(loaded.array.shape),
-                "filtration": filt.describe(),
-            },
-            **summary,
-            "options": asdict(opts),
-            "seconds": timings,
-        }
-        (tmp / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
-        _replace_dir(tmp, out_dir)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return AnalyzeResult(out_dir, diagrams, summary, timings)
+    summary = json.loads(run.artifacts["report"]["summary.json"])
+    return AnalyzeResult(run.out_dir, run.artifacts["diagrams"], summary, run.seconds)
 
 
-def _replace_dir(src: Path, dest: Path) -> None:
-    """Move the finished folder ``src`` to ``dest``, replacing an earlier result."""
-    if dest.exists():
-        if not dest.is_dir():
-            raise InputError(f"--out {dest} exists and is not a folder")
-        old = dest.with_name(f".{dest.name}.old")
-        shutil.rmtree(old, ignore_errors=True)
-        dest.rename(old)
-        src.rename(dest)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        src.rename(dest)
+def analyze_spec(options: AnalyzeOptions) -> PipelineSpec:
+    """The default pipeline with ``options`` set on its stages."""
+    return load_spec(None, overrides=options.overrides())

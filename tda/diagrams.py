@@ -22,6 +22,7 @@ Rows are padded with ``-1``; an essential class has a death row of ``-1``.
 
 from __future__ import annotations
 
+import io
 import json
 import math
 from collections.abc import Iterator, Sequence
@@ -156,6 +157,13 @@ class Diagrams(Sequence):
         half-written file.
         """
         path = Path(path)
+        tmp = path.with_name(path.name + ".tmp.npz")
+        tmp.write_bytes(self.to_npz_bytes())
+        tmp.replace(path)
+        return path
+
+    def to_npz_bytes(self) -> bytes:
+        """The contents of the ``.npz`` file :meth:`save` writes."""
         arrays: dict[str, np.ndarray] = {f"h{p}": d for p, d in enumerate(self._dgms)}
         if self._pairs is not None:
             for p, (b, d) in enumerate(self._pairs):
@@ -164,10 +172,9 @@ class Diagrams(Sequence):
         arrays["meta"] = np.array(
             json.dumps({"filtration": self.filtration, "backend": self.backend})
         )
-        tmp = path.with_name(path.name + ".tmp.npz")
-        np.savez_compressed(tmp, **arrays)
-        tmp.replace(path)
-        return path
+        buffer = io.BytesIO()
+        np.savez_compressed(buffer, **arrays)
+        return buffer.getvalue()
 
     @classmethod
     def load(cls, path: str | Path) -> Diagrams:

@@ -100,7 +100,8 @@ def persistence(
     return_pairs : bool
         Keep the simplices that give each birth and death (``Diagrams.pairs``).
     n_threads : int
-        Threads for giotto-ph (``-1``: all cores).
+        Threads for giotto-ph (``-1``: all cores) when only H0 is asked; H1 and above run
+        single-threaded, since giotto-ph's multithreaded generators are unreliable.
 
     Returns
     -------

@@ -18,6 +18,7 @@ True
 
 from __future__ import annotations
 
+import io
 import os
 import secrets
 from collections.abc import Sequence
@@ -30,7 +31,7 @@ from matplotlib.lines import Line2D
 
 from tda_pipe.tda.diagrams import Diagrams
 
-__all__ = ["plot_barcode", "plot_diagram", "save_figure"]
+__all__ = ["plot_barcode", "plot_diagram", "png_bytes", "save_figure"]
 
 DPI = 150
 INF_COLOR = "0.35"
@@ -284,9 +285,16 @@ def save_figure(fig: Figure, path: str | Path, dpi: float = DPI) -> Path:
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
     try:
         with open(tmp, "xb") as handle:
-            fig.savefig(handle, format="png", dpi=dpi)
+            handle.write(png_bytes(fig, dpi))
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
     return path
+
+
+def png_bytes(fig: Figure, dpi: float = DPI) -> bytes:
+    """``fig`` rendered as PNG bytes."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi)
+    return buffer.getvalue()

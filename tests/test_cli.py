@@ -16,7 +16,14 @@ import tda_pipe as tp
 from tda_pipe.cli import main
 from tda_pipe.tda import filtrations as F
 
-EXPECTED_FILES = {"barcode.png", "diagram.png", "diagrams.npz", "features.npz", "summary.json"}
+EXPECTED_FILES = {
+    "barcode.png",
+    "diagram.png",
+    "diagrams.npz",
+    "features.npz",
+    "run.json",
+    "summary.json",
+}
 
 
 def run(capsys, *args: str) -> tuple[int, str, str]:

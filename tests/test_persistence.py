@@ -302,3 +302,13 @@ def test_sparse_graph_stored_once_with_missing_edges(backend):
     M = sparse.coo_matrix(([1.0, 2.0], ([0, 2], [1, 3])), shape=(4, 4))
     d = tp.persistence(M, 0 if backend == "mst" else 1, metric="precomputed", backend=backend)
     np.testing.assert_array_equal(d[0], [[0, 1], [0, 2], [0, np.inf], [0, np.inf]])
+
+
+def test_threads_never_change_the_diagram():
+    """giotto-ph's multithreaded generators name wrong birth edges; ours must not follow them."""
+    X = np.random.default_rng(0).random((500, 3))
+    single = tp.persistence(X, max_dim=1, n_threads=1)
+    many = tp.persistence(X, max_dim=1, n_threads=2)
+    assert tp.bottleneck(single, many) < 1e-12
+    reference = ripser.ripser(X, maxdim=1)["dgms"]
+    assert tp.bottleneck(many, tp.Diagrams(reference)) < 1e-6

@@ -1,0 +1,295 @@
+"""Pipeline files: a list of stages with parameters, in YAML or TOML, checked before anything runs.
+
+A pipeline file::
+
+    name: my-analysis          # optional
+    stages:
+      - load                   # a stage with its default parameters
+      - subsample: {n: 500, method: maxmin}
+      - filtration: {kind: rips}
+      - persistence: {max_dim: 2}
+      - features
+      - report: {scales: [0.1, 0.5]}
+
+In TOML, ``stages = [{load = {}}, {persistence = {max_dim = 2}}, ...]``. A parameter value may
+hold ``${input}`` (the input file) or ``${stem}`` (its name without extension); they are filled
+in per input. ``--set STAGE.FIELD=VALUE`` overrides a parameter (``STAGE`` is a stage name, or
+its 1-based position where a name appears twice); ``VALUE`` is read as YAML (``2``, ``null``,
+``[0.1, 0.5]``).
+
+Every problem — an unknown stage, an unknown or mistyped parameter, an artifact that no earlier
+stage produces — raises :class:`SpecError` naming the file, the stage (position and name) and
+the field.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+from pydantic import ValidationError
+
+from tda_pipe.errors import InputError
+from tda_pipe.pipelines.stages import StageDef, StageParams, get_stage, registered_stages
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+__all__ = [
+    "DEFAULT_PIPELINE",
+    "PipelineSpec",
+    "SpecError",
+    "StageCall",
+    "load_spec",
+    "parse_overrides",
+    "parse_spec",
+]
+
+DEFAULT_PIPELINE = Path(__file__).with_name("default.yaml")
+
+
+class SpecError(InputError):
+    """A pipeline file that cannot run: names the file, the stage and the field."""
+
+
+@dataclass(frozen=True)
+class StageCall:
+    """One entry of a pipeline: a stage and its validated parameters."""
+
+    position: int
+    stage: StageDef
+    params: StageParams
+
+    @property
+    def label(self) -> str:
+        """``stage 3 (persistence)``: how errors name this entry."""
+        return f"stage {self.position} ({self.stage.name})"
+
+    def with_input(self, path: Path) -> StageCall:
+        """These parameters with ``${input}`` and ``${stem}`` filled in for ``path``."""
+        raw = _substitute(self.params.model_dump(), {"${input}": str(path), "${stem}": path.stem})
+        return StageCall(self.position, self.stage, self.stage.params.model_validate(raw))
+
+
+@dataclass(frozen=True)
+class PipelineSpec:
+    """A validated pipeline: its stages in order, where it came from, and its name."""
+
+    name: str
+    calls: tuple[StageCall, ...]
+    source: str
+
+    def to_dict(self) -> dict:
+        """The pipeline as a file would write it, every parameter explicit."""
+        return {
+            "name": self.name,
+            "stages": [{c.stage.name: c.params.model_dump(mode="json")} for c in self.calls],
+        }
+
+    def digest(self) -> str:
+        """A hash of the stages and their parameters (not of ``source``)."""
+        text = json.dumps(self.to_dict(), sort_keys=True)
+        return hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
+
+    @property
+    def uses_input(self) -> bool:
+        """Whether a parameter reads ``${input}`` or ``${stem}``."""
+        text = json.dumps(self.to_dict())
+        return "${input}" in text or "${stem}" in text
+
+    @property
+    def input_calls(self) -> tuple[StageCall, ...]:
+        return tuple(c for c in self.calls if c.stage.scope == "input")
+
+    @property
+    def batch_calls(self) -> tuple[StageCall, ...]:
+        return tuple(c for c in self.calls if c.stage.scope == "batch")
+
+
+def _substitute(value, table: dict[str, str]):
+    if isinstance(value, str):
+        for key, text in table.items():
+            value = value.replace(key, text)
+        return value
+    if isinstance(value, list):
+        return [_substitute(v, table) for v in value]
+    if isinstance(value, dict):
+        return {k: _substitute(v, table) for k, v in value.items()}
+    return value
+
+
+def _read(path: Path) -> dict:
+    if not path.is_file():
+        raise SpecError(f"{path}: no such pipeline file")
+    text = path.read_text()
+    try:
+        if path.suffix.lower() == ".toml":
+            data = tomllib.loads(text)
+        elif path.suffix.lower() in (".yaml", ".yml"):
+            data = yaml.safe_load(text)
+        else:
+            raise SpecError(f"{path}: a pipeline file ends in .yaml, .yml or .toml")
+    except (yaml.YAMLError, tomllib.TOMLDecodeError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise SpecError(f"{path}: not valid {path.suffix[1:].upper()}: {first}") from None
+    return data
+
+
+def _entries(data, source: str) -> list[tuple[str, dict]]:
+    if not isinstance(data, dict) or "stages" not in data:
+        raise SpecError(f"{source}: needs a top-level 'stages' list")
+    unknown = sorted(set(data) - {"name", "stages"})
+    if unknown:
+        raise SpecError(f"{source}: unknown top-level key {unknown[0]!r}; use name and stages")
+    stages = data["stages"]
+    if not isinstance(stages, list) or not stages:
+        raise SpecError(f"{source}: 'stages' must be a non-empty list")
+    entries = []
+    for i, entry in enumerate(stages, start=1):
+        if isinstance(entry, str):
+            entries.append((entry, {}))
+        elif isinstance(entry, dict) and len(entry) == 1:
+            name, params = next(iter(entry.items()))
+            if params is None:
+                params = {}
+            if not isinstance(params, dict):
+                raise SpecError(
+                    f"{source}: stage {i} ({name}): parameters must be a mapping, "
+                    f"not {type(params).__name__}"
+                )
+            entries.append((str(name), dict(params)))
+        else:
+            raise SpecError(
+                f"{source}: stage {i}: write a stage as 'name' or 'name: {{param: value}}'"
+            )
+    return entries
+
+
+def parse_overrides(items: list[str] | None) -> list[tuple[str, str, object]]:
+    """``["persistence.max_dim=2"]`` to ``[("persistence", "max_dim", 2)]`` (values as YAML)."""
+    parsed = []
+    for item in items or []:
+        target, sep, value = item.partition("=")
+        stage_name, dot, field = target.strip().partition(".")
+        if not sep or not dot or not stage_name or not field:
+            raise SpecError(f"--set {item!r}: write STAGE.FIELD=VALUE, e.g. persistence.max_dim=2")
+        try:
+            parsed.append((stage_name, field, yaml.safe_load(value)))
+        except yaml.YAMLError:
+            raise SpecError(f"--set {item!r}: cannot read the value {value!r}") from None
+    return parsed
+
+
+def _apply_overrides(
+    entries: list[tuple[str, dict]], overrides: list[tuple[str, str, object]], source: str
+) -> None:
+    for target, field, value in overrides:
+        if target.isdigit():
+            index = int(target) - 1
+            if not 0 <= index < len(entries):
+                raise SpecError(f"--set {target}.{field}: {source} has {len(entries)} stages")
+        else:
+            matches = [i for i, (name, _) in enumerate(entries) if name == target]
+            if not matches:
+                names = ", ".join(dict.fromkeys(n for n, _ in entries))
+                raise SpecError(
+                    f"--set {target}.{field}: {source} has no stage {target!r}; {names}"
+                )
+            if len(matches) > 1:
+                raise SpecError(
+                    f"--set {target}.{field}: {target!r} appears {len(matches)} times in "
+                    f"{source}; name it by position, e.g. --set {matches[0] + 1}.{field}=..."
+                )
+            index = matches[0]
+        entries[index][1][field] = value
+
+
+def _validate(position: int, stage: StageDef, params: dict, source: str) -> StageParams:
+    try:
+        return stage.params.model_validate(params)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        field = ".".join(str(p) for p in error["loc"]) or "(parameters)"
+        if error["type"] == "extra_forbidden":
+            known = ", ".join(stage.params.model_fields) or "none"
+            message = f"unknown parameter; {stage.name} takes {known}"
+        else:
+            message = f"{error['msg']} (got {error.get('input')!r})"
+        raise SpecError(f"{source}: stage {position} ({stage.name}): {field}: {message}") from None
+
+
+def _check_artifacts(calls: list[StageCall], source: str) -> None:
+    made: set[str] = set()
+    seen_batch = False
+    for call in calls:
+        if call.stage.scope == "input" and seen_batch:
+            raise SpecError(
+                f"{source}: {call.label}: a per-input stage cannot follow a batch stage; "
+                "move the batch stages to the end"
+            )
+        seen_batch |= call.stage.scope == "batch"
+        for name in call.stage.inputs:
+            if name not in made:
+                producers = [s.name for s in registered_stages().values() if name in s.outputs]
+                hint = f"; add {' or '.join(producers)} before it" if producers else ""
+                raise SpecError(
+                    f"{source}: {call.label}: needs artifact {name!r}, "
+                    f"which no earlier stage produces{hint}"
+                )
+        made.update(call.stage.outputs)
+
+
+def _link_max_dim(calls: list[StageCall]) -> list[StageCall]:
+    """A filtration's unset ``max_dim`` (its auto choice) takes the next persistence stage's."""
+    linked = list(calls)
+    for i, call in enumerate(calls):
+        if call.stage.name != "filtration" or call.params.max_dim is not None:
+            continue
+        later = next((c for c in calls[i + 1 :] if c.stage.name == "persistence"), None)
+        if later is not None:
+            params = call.params.model_copy(update={"max_dim": later.params.max_dim})
+            linked[i] = StageCall(call.position, call.stage, params)
+    return linked
+
+
+def parse_spec(
+    data: dict, source: str = "<pipeline>", overrides: list[str] | None = None
+) -> PipelineSpec:
+    """Validate a pipeline given as a dict (what a YAML or TOML file holds).
+
+    Examples
+    --------
+    >>> spec = parse_spec({"stages": ["load", "filtration", {"persistence": {"max_dim": 2}}]})
+    >>> [c.stage.name for c in spec.calls], spec.calls[1].params.max_dim
+    (['load', 'filtration', 'persistence'], 2)
+    >>> parse_spec({"stages": ["load", "persistence"]}, "spec.yaml")
+    Traceback (most recent call last):
+    ...
+    tda_pipe.pipelines.spec.SpecError: spec.yaml: stage 2 (persistence): needs artifact \
+'filtration', which no earlier stage produces; add filtration before it
+    """
+    entries = _entries(data, source)
+    _apply_overrides(entries, parse_overrides(overrides), source)
+    calls = []
+    for position, (name, params) in enumerate(entries, start=1):
+        try:
+            stage = get_stage(name)
+        except InputError as exc:
+            raise SpecError(f"{source}: stage {position} ({name}): {exc}") from None
+        calls.append(StageCall(position, stage, _validate(position, stage, params, source)))
+    _check_artifacts(calls, source)
+    name = data.get("name") or (Path(source).stem if source != "<pipeline>" else "pipeline")
+    return PipelineSpec(str(name), tuple(_link_max_dim(calls)), source)
+
+
+def load_spec(path: str | Path | None = None, overrides: list[str] | None = None) -> PipelineSpec:
+    """Read and validate a pipeline file (``None``: the built-in ``analyze`` pipeline)."""
+    path = DEFAULT_PIPELINE if path is None else Path(path)
+    source = "the default pipeline" if path == DEFAULT_PIPELINE else str(path)
+    return parse_spec(_read(path), source, overrides)
