@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
 import typing
@@ -199,11 +200,15 @@ def run_command(
     out_dir = out if out is not None else Path(f"{target.stem}_tda")
     with _stage_bar(quiet, total=len(pipeline.input_calls)) as advance:
         result = run_pipeline(pipeline, target, out_dir, cache=_cache(no_cache), progress=advance)
-    if not quiet:
-        console = Console()
+    if quiet:
+        return
+    report = result.artifacts.get("report")
+    if report is not None and "summary.json" in report:
+        _print_summary(json.loads(report["summary.json"]), result.out_dir)
+    else:
         cached = f", {len(result.cached)} from the cache" if result.cached else ""
-        console.print(f"{pipeline.name}: {len(result.seconds)} stages{cached}")
-        console.print(f"results in [bold]{result.out_dir}/[/]")
+        Console().print(f"{pipeline.name}: {len(result.seconds)} stages run{cached}")
+        Console().print(f"results in [bold]{result.out_dir}/[/]")
 
 
 @app.command()
