@@ -95,7 +95,7 @@ def analyze(
     ],
     out: Annotated[
         Path | None,
-        typer.Option("--out", "-o", help="Results folder [default: <input stem>_tda/]."),
+        typer.Option("--out", "-o", help="Results folder (default: <input stem>_tda/)."),
     ] = None,
     max_dim: Annotated[int, typer.Option("--max-dim", help="Highest homology dimension.")] = 1,
     filtration: Annotated[
@@ -123,7 +123,7 @@ def analyze(
     seed: Annotated[int, typer.Option(help="Seed for --sample.")] = 0,
     scales: Annotated[
         str | None,
-        typer.Option(help="Comma-separated scales for Betti numbers [default: death quantiles]."),
+        typer.Option(help="Comma-separated scales for Betti numbers (default: death quantiles)."),
     ] = None,
     dtm_k: Annotated[int, typer.Option("--dtm-k", help="Neighbours for the DTM filtration.")] = 10,
     no_cache: NoCache = False,
@@ -183,7 +183,7 @@ def run_command(
         Path | None, typer.Argument(help="The input file, for ${input} in the pipeline.")
     ] = None,
     out: Annotated[
-        Path | None, typer.Option("--out", "-o", help="Results folder [default: <stem>_tda/].")
+        Path | None, typer.Option("--out", "-o", help="Results folder (default: <stem>_tda/).")
     ] = None,
     set_items: SetItems = None,
     no_cache: NoCache = False,
@@ -219,14 +219,14 @@ def batch(
     ],
     pipeline: Annotated[
         Path | None,
-        typer.Option("--pipeline", "-p", help="Pipeline file [default: the analyze pipeline]."),
+        typer.Option("--pipeline", "-p", help="Pipeline file (default: the analyze pipeline)."),
     ] = None,
     out: Annotated[
-        Path | None, typer.Option("--out", "-o", help="Batch folder [default: <source>_tda/].")
+        Path | None, typer.Option("--out", "-o", help="Batch folder (default: <source>_tda/).")
     ] = None,
     workers: Annotated[
         int | None,
-        typer.Option(help="Local Dask worker processes [default: one per core]; 0: no Dask."),
+        typer.Option(help="Local Dask worker processes (default: one per core); 0: no Dask."),
     ] = None,
     scheduler: Annotated[
         str | None, typer.Option(help="Address of a running Dask scheduler (tcp://host:8786).")
@@ -263,15 +263,23 @@ def batch(
             text = " · ".join(f"{v} {k}" for k, v in counts.items())
             bar.update(task, advance=1, description=text)
 
-        report = run_batch(
-            spec,
-            source,
-            out_dir,
-            workers=workers,
-            scheduler=scheduler,
-            cache=_cache(no_cache),
-            progress=progress,
-        )
+        try:
+            report = run_batch(
+                spec,
+                source,
+                out_dir,
+                workers=workers,
+                scheduler=scheduler,
+                cache=_cache(no_cache),
+                progress=progress,
+            )
+        except KeyboardInterrupt:
+            err_console.print(
+                f"interrupted: {counts['done']} done and {counts['failed']} failed are kept in "
+                f"{out_dir}/; run the same command again to finish",
+                markup=False,
+            )
+            raise typer.Exit(130) from None
     if not quiet:
         console = Console()
         console.print(
@@ -366,6 +374,200 @@ def datasets_make(
     )
 
 
+train_app = typer.Typer(no_args_is_help=True, help="Train topological models.")
+app.add_typer(train_app, name="train")
+
+
+@train_app.command("autoencoder")
+def train_autoencoder_command(
+    data: Annotated[
+        str,
+        typer.Option(
+            "--data",
+            "-d",
+            help="spheres, digits, or a point cloud file (.npy .npz .csv .txt); "
+            "labels from an .npz's 'labels' or 'y'.",
+            show_default=False,
+        ),
+    ],
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="Results folder (default: <data stem>_ae/)."),
+    ] = None,
+    latent_dim: Annotated[int, typer.Option("--latent-dim", help="Latent dimension.")] = 2,
+    lam: Annotated[float, typer.Option(help="Weight of the topological loss (0: plain AE).")] = 1.0,
+    epochs: Annotated[int, typer.Option(help="Passes over the data.")] = 100,
+    batch_size: Annotated[int, typer.Option("--batch-size", help="Points per batch.")] = 64,
+    lr: Annotated[float, typer.Option(help="Adam learning rate.")] = 1e-3,
+    seed: Annotated[int, typer.Option(help="Seed of weights, shuffling and samples.")] = 0,
+    device: Annotated[str, typer.Option(help="cpu, cuda or cuda:N.")] = "cpu",
+    n_points: Annotated[
+        int | None, typer.Option("--n-points", help="Train on N randomly drawn points.")
+    ] = None,
+    eval_points: Annotated[
+        int, typer.Option("--eval-points", help="Measure the embedding on at most N points.")
+    ] = 2000,
+    k: Annotated[int, typer.Option("-k", help="Neighbours of the rank-based measures.")] = 10,
+    quiet: Quiet = False,
+) -> None:
+    """Train a topological autoencoder (Moor et al., ICML 2020); write model, latent, measures."""
+    from tda_pipe.pipelines.train_autoencoder import AutoencoderOptions, train_autoencoder_job
+
+    options = AutoencoderOptions(
+        latent_dim=latent_dim,
+        lam=lam,
+        epochs=epochs,
+        batch_size=batch_size,
+        lr=lr,
+        seed=seed,
+        device=device,
+        n_points=n_points,
+        eval_points=eval_points,
+        k=k,
+    )
+    options.check()  # bad options fail before the progress bar is drawn
+    out_dir = out if out is not None else Path(f"{Path(data).stem}_ae")
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("epoch"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TextColumn("recon {task.fields[recon]:.4g}  topo {task.fields[topo]:.4g}"),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+        disable=quiet or not err_console.is_terminal,
+    ) as bar:
+        task = bar.add_task("training", total=epochs, recon=float("nan"), topo=float("nan"))
+
+        def progress(stats) -> None:
+            bar.update(task, completed=stats.epoch, recon=stats.recon, topo=stats.topo)
+
+        result = train_autoencoder_job(data, out_dir, options, progress=progress)
+    if not quiet:
+        table = Table(header_style="bold", caption=f"results in {result.out_dir}/")
+        table.add_column("measure")
+        table.add_column("value", justify="right")
+        for name, value in result.metrics.items():
+            table.add_row(name, f"{value:.4g}")
+        Console().print(table)
+
+
+@app.command()
+def mapper(
+    input: Annotated[
+        Path, typer.Argument(help="Points (.npy .npz .csv .txt) or a mesh.", show_default=False)
+    ],
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="Results folder (default: <input stem>_mapper/)."),
+    ] = None,
+    lens: Annotated[
+        str,
+        typer.Option(
+            help="pca, pca:K, coordinate:K, eccentricity, density, distance:I, or a .npy file "
+            "of lens values."
+        ),
+    ] = "pca",
+    intervals: Annotated[int, typer.Option(help="Intervals per lens dimension.")] = 10,
+    overlap: Annotated[
+        float, typer.Option(help="Overlap of neighbouring intervals, in [0, 1).")
+    ] = 0.3,
+    cover: Annotated[str, typer.Option(help="uniform or balanced (equal counts).")] = "uniform",
+    clusterer: Annotated[str, typer.Option(help="single-linkage or dbscan.")] = "single-linkage",
+    min_gap: Annotated[
+        float | None,
+        typer.Option("--min-gap", help="Split clusters at gaps above this (default: auto)."),
+    ] = None,
+    attributes: Annotated[
+        bool, typer.Option(help="Persistent homology of every node and edge.")
+    ] = True,
+    color: Annotated[str, typer.Option(help="Node attribute colouring the views.")] = "lens",
+    sample: Annotated[int | None, typer.Option(help="Use N random points.")] = None,
+    seed: Annotated[int, typer.Option(help="Seed for --sample, subsampling and layout.")] = 0,
+    no_cache: NoCache = False,
+    quiet: Quiet = False,
+) -> None:
+    """Mapper graph attributed with persistent homology: HTML, PNG, GraphML, JSON, summary."""
+    from tda_pipe.pipelines.mapper import MapperOptions, run_mapper
+
+    options = MapperOptions(
+        lens=lens,
+        intervals=intervals,
+        overlap=overlap,
+        cover=cover,
+        clusterer=clusterer,
+        min_gap=min_gap,
+        attributes=attributes,
+        color=color,
+        sample=sample,
+        seed=seed,
+    )
+    with _stage_bar(quiet, total=2) as advance:
+        result = run_mapper(input, out, options, progress=advance, cache=_cache(no_cache))
+    if not quiet:
+        g = result.summary["graph"]
+        Console().print(
+            f"{g['nodes']} nodes, {g['edges']} edges, {g['components']} component(s), "
+            f"{g['independent_cycles']} independent cycle(s), {g['branch_points']} branch "
+            f"point(s)\nresults in [bold]{result.out_dir}/[/]"
+        )
+
+
+@train_app.command("mapper-gnn")
+def train_mapper_gnn_command(
+    data: Annotated[
+        str,
+        typer.Argument(
+            help="A folder with labels.csv (tda-pipe datasets make), or 'shapes'.",
+            show_default=False,
+        ),
+    ],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Results folder.")] = Path("mapper_gnn"),
+    lens: Annotated[
+        str, typer.Option(help="Lens name (eccentricity is rotation invariant).")
+    ] = "eccentricity",
+    intervals: Annotated[int, typer.Option(help="Intervals of the cover.")] = 8,
+    overlap: Annotated[float, typer.Option(help="Overlap of the cover.")] = 0.4,
+    features: Annotated[
+        str, typer.Option(help="topological or plain node features.")
+    ] = "topological",
+    epochs: Annotated[int, typer.Option(help="Training epochs.")] = 150,
+    hidden: Annotated[int, typer.Option(help="Hidden width.")] = 32,
+    lr: Annotated[float, typer.Option(help="Adam learning rate.")] = 0.01,
+    folds: Annotated[int, typer.Option(help="Cross-validation folds (0: none).")] = 5,
+    per_class: Annotated[
+        int, typer.Option("--per-class", help="Clouds a class for 'shapes'.")
+    ] = 20,
+    seed: Annotated[int, typer.Option(help="Seed.")] = 0,
+    quiet: Quiet = False,
+) -> None:
+    """Train the Mapper GNN on labelled clouds; cross-validate plain vs attributed graphs."""
+    import torch
+
+    from tda_pipe.pipelines.mapper import GNNOptions, train_mapper_gnn_job
+
+    torch.set_num_threads(1)  # tiny graphs: 10x faster than the default thread pool
+    options = GNNOptions(
+        lens=lens,
+        intervals=intervals,
+        overlap=overlap,
+        features=features,
+        epochs=epochs,
+        hidden=hidden,
+        lr=lr,
+        folds=folds,
+        per_class=per_class,
+        seed=seed,
+    )
+    with err_console.status("training", spinner="dots") as status:
+        result = train_mapper_gnn_job(data, out, options, progress=lambda step: status.update(step))
+    if not quiet:
+        for name, score in result.summary["cross_validation"].items():
+            Console().print(f"{name:<12} {folds}-fold accuracy {score['mean']:.3f}")
+        Console().print(f"model in [bold]{result.out_dir}/model.pt[/]")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``tda-pipe`` script: one-line errors and exit status 2 on bad input."""
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
@@ -381,7 +583,7 @@ def main(argv: list[str] | None = None) -> int:
             f"error: {exc.format_message()}", markup=False, highlight=False, soft_wrap=True
         )
         return exc.exit_code
-    except (typer.Abort, KeyboardInterrupt):
+    except KeyboardInterrupt:
         err_console.print("interrupted", markup=False)
         return 130
     return rc if isinstance(rc, int) else 0

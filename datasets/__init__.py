@@ -5,6 +5,12 @@
 (100, 3)
 """
 
+from tda_pipe.datasets.collection import (
+    ShapeCollection,
+    read_collection,
+    shape_collection,
+    write_collection,
+)
 from tda_pipe.datasets.readers import LoadedInput, load
 from tda_pipe.datasets.shapes import (
     circle,
@@ -14,14 +20,21 @@ from tda_pipe.datasets.shapes import (
     torus,
     wedge_of_spheres,
 )
+from tda_pipe.datasets.topoae import digits, spheres
 
 __all__ = [
     "LoadedInput",
+    "ShapeCollection",
     "circle",
+    "digits",
     "klein_bottle",
     "load",
+    "read_collection",
+    "shape_collection",
     "sphere",
+    "spheres",
     "swiss_roll",
     "torus",
     "wedge_of_spheres",
+    "write_collection",
 ]

@@ -17,6 +17,7 @@ share of the cores, so workers do not oversubscribe the machine.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import shutil
@@ -173,6 +174,7 @@ def _executor(workers: int, scheduler: str | None) -> Iterator[Callable]:
         return
     from dask.distributed import Client, LocalCluster, as_completed
 
+    logging.getLogger("distributed").setLevel(logging.WARNING)  # the scheduler runs here
     cluster = None
     if scheduler is None:
         cluster = LocalCluster(
@@ -181,6 +183,7 @@ def _executor(workers: int, scheduler: str | None) -> Iterator[Callable]:
             processes=True,
             dashboard_address=None,
             host="127.0.0.1",
+            silence_logs=logging.CRITICAL,  # task errors come back as results
         )
     client = Client(scheduler if scheduler is not None else cluster)
     try:

@@ -54,18 +54,23 @@ class LoadParams(StageParams):
     seed: int = Field(0, description="Seed for sample.")
 
 
-def _file_digest(params: LoadParams) -> bytes:
+def file_digest(path: str) -> bytes:
+    """A hash of a file's bytes (empty if it cannot be read: the stage reports that)."""
     digest = hashlib.blake2b(digest_size=20)
     try:
-        with open(params.path, "rb") as fh:
+        with open(path, "rb") as fh:
             for block in iter(lambda: fh.read(1 << 20), b""):
                 digest.update(block)
     except OSError:
-        return b""  # the stage itself reports the missing or unreadable file
+        return b""
     return digest.digest()
 
 
-@stage("load", params=LoadParams, outputs=("data",), fingerprint=_file_digest)
+def _input_digest(params: LoadParams) -> bytes:
+    return file_digest(params.path)
+
+
+@stage("load", params=LoadParams, outputs=("data",), fingerprint=_input_digest)
 def load_stage(params: LoadParams) -> dict:
     """Read points, a distance matrix, a mesh or an image from a file."""
     return {

@@ -17,7 +17,7 @@ import json
 import shutil
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,7 +28,14 @@ from tda_pipe.pipelines.cache import StageCache
 from tda_pipe.pipelines.spec import PipelineSpec, StageCall
 from tda_pipe.pipelines.stages import OutputFiles
 
-__all__ = ["RunResult", "StageError", "feature_row", "replace_dir", "run_pipeline"]
+__all__ = [
+    "RunResult",
+    "StageError",
+    "feature_row",
+    "replace_dir",
+    "run_pipeline",
+    "write_folder",
+]
 
 RUN_FILE = "run.json"
 
@@ -234,14 +241,24 @@ def _with_threads(call: StageCall, n_threads: int) -> StageCall:
 
 
 def write_results(out_dir: Path, files: list[OutputFiles], record: dict) -> Path:
-    """Write ``files`` and ``run.json`` into ``out_dir`` through a temporary folder."""
+    """Write ``files`` and ``run.json`` into ``out_dir`` (see :func:`write_folder`)."""
+    contents = {name: data for group in files for name, data in group.items()}
+    contents[RUN_FILE] = (json.dumps(record, indent=2) + "\n").encode()
+    return write_folder(out_dir, contents)
+
+
+def write_folder(out_dir: str | Path, files: Mapping[str, bytes]) -> Path:
+    """Write ``{name: bytes}`` as the folder ``out_dir``, whole or not at all.
+
+    The files go into a hidden temporary folder beside ``out_dir``, which is then renamed over
+    it (an earlier ``out_dir`` is replaced), so a reader never sees a half-written folder.
+    """
+    out_dir = Path(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".tmp", dir=out_dir.parent))
     try:
-        for group in files:
-            for name, content in group.items():
-                (tmp / name).write_bytes(content)
-        (tmp / RUN_FILE).write_text(json.dumps(record, indent=2) + "\n")
+        for name, content in files.items():
+            (tmp / name).write_bytes(content)
         replace_dir(tmp, out_dir)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)

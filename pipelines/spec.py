@@ -268,11 +268,12 @@ def parse_spec(
     >>> spec = parse_spec({"stages": ["load", "filtration", {"persistence": {"max_dim": 2}}]})
     >>> [c.stage.name for c in spec.calls], spec.calls[1].params.max_dim
     (['load', 'filtration', 'persistence'], 2)
-    >>> parse_spec({"stages": ["load", "persistence"]}, "spec.yaml")
-    Traceback (most recent call last):
-    ...
-    tda_pipe.pipelines.spec.SpecError: spec.yaml: stage 2 (persistence): needs artifact \
-'filtration', which no earlier stage produces; add filtration before it
+    >>> try:
+    ...     parse_spec({"stages": ["load", "persistence"]}, "spec.yaml")
+    ... except SpecError as exc:
+    ...     print(exc)
+    spec.yaml: stage 2 (persistence): needs artifact 'filtration', which no earlier stage \
+produces; add filtration before it
     """
     entries = _entries(data, source)
     _apply_overrides(entries, parse_overrides(overrides), source)

@@ -24,19 +24,22 @@ Examples
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import logging
+import typing
 from collections.abc import Callable
 from dataclasses import dataclass
 from importlib.metadata import entry_points
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, create_model
 
 from tda_pipe.errors import InputError
 
 __all__ = [
     "ENTRY_POINT_GROUP",
+    "params_model",
     "OutputFiles",
     "StageDef",
     "StageParams",
@@ -48,13 +51,28 @@ __all__ = [
 logger = logging.getLogger("tda_pipe")
 
 ENTRY_POINT_GROUP = "tda_pipe.stages"
-_BUILTIN_MODULES = ("tda_pipe.pipelines.builtin_stages",)
+_BUILTIN_MODULES = ("tda_pipe.pipelines.builtin_stages", "tda_pipe.pipelines.mapper")
 
 
 class StageParams(BaseModel):
     """Base of stage parameter models: unknown fields are errors, values are checked on set."""
 
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+def params_model(options: type, exclude: tuple[str, ...] = ()) -> type[StageParams]:
+    """A stage parameter model with the fields, types and defaults of the dataclass ``options``.
+
+    Jobs keep one options dataclass (its ``check()`` gives command-line messages) and register
+    a stage whose parameters are the same fields, less ``exclude``.
+    """
+    hints = typing.get_type_hints(options)
+    fields = {
+        f.name: (hints[f.name], f.default)
+        for f in dataclasses.fields(options)
+        if f.name not in exclude
+    }
+    return create_model(f"{options.__name__}Params", __base__=StageParams, **fields)
 
 
 class OutputFiles(dict):
@@ -98,6 +116,13 @@ class StageDef:
 
 
 _REGISTRY: dict[str, StageDef] = {}
+
+
+def _where(func: Callable) -> tuple[str, str]:
+    """Where a function is defined: the same stage imported twice (doctests) is no clash."""
+    return func.__code__.co_filename, func.__qualname__
+
+
 _loaded = False
 
 
@@ -114,7 +139,8 @@ def stage(
     """Register the decorated function as the stage ``name`` (see :class:`StageDef`)."""
 
     def register(func: Callable[..., dict]) -> Callable[..., dict]:
-        if name in _REGISTRY and _REGISTRY[name].func is not func:
+        known = _REGISTRY.get(name)
+        if known is not None and _where(known.func) != _where(func):
             raise ValueError(f"a stage named {name!r} is already registered")
         _REGISTRY[name] = StageDef(
             name, func, params, inputs, optional_inputs, outputs, scope, fingerprint

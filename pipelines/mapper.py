@@ -1,0 +1,378 @@
+"""The ``mapper`` stage and job: an input file to its attributed Mapper graph and views.
+
+The ``mapper`` stage reads the ``data`` artifact and writes ``graph.json``, ``graph.graphml``,
+``mapper.html``, ``mapper.png`` and ``summary.json``; :func:`run_mapper` runs it after ``load``
+on the pipeline engine, so a pipeline file can use it too (``- mapper: {lens: pca}``).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import networkx as nx
+import numpy as np
+
+from tda_pipe.datasets import LoadedInput
+from tda_pipe.datasets.collection import read_collection, shape_collection
+from tda_pipe.errors import InputError
+from tda_pipe.pipelines.builtin_stages import file_digest
+from tda_pipe.pipelines.cache import StageCache
+from tda_pipe.pipelines.runner import run_pipeline, write_folder
+from tda_pipe.pipelines.spec import parse_spec
+from tda_pipe.pipelines.stages import OutputFiles, params_model, stage
+from tda_pipe.tda.mapper import CLUSTERERS, COVER_KINDS, Cover, Mapper, parse_lens, summarize_graph
+from tda_pipe.tda.mapper_attributes import attribute_graph
+from tda_pipe.tda.mapper_views import graphml_text, node_link_json, plot_mapper, to_html
+from tda_pipe.tda.models.mapper_gnn import FEATURES, graph_tensors, train_mapper_gnn
+from tda_pipe.tda.plotting import png_bytes
+
+__all__ = [
+    "FILES",
+    "GNNOptions",
+    "GNNResult",
+    "MapperOptions",
+    "MapperResult",
+    "read_lens",
+    "run_mapper",
+    "train_mapper_gnn_job",
+]
+
+FILES = ("graph.json", "graph.graphml", "mapper.html", "mapper.png", "summary.json")
+
+
+@dataclass
+class MapperOptions:
+    """Options of :func:`run_mapper`, as on the command line.
+
+    ``lens`` is a lens name (``pca``, ``pca:K``, ``coordinate:K``, ``eccentricity``,
+    ``density``, ``distance:I``) or the path of a ``.npy`` file of lens values, one (or one
+    row) per point.
+    """
+
+    lens: str = "pca"
+    intervals: int = 10
+    overlap: float = 0.3
+    cover: str = "uniform"
+    clusterer: str = "single-linkage"
+    min_gap: float | None = None
+    attributes: bool = True
+    max_points: int = 200
+    color: str = "lens"
+    sample: int | None = None
+    seed: int = 0
+
+    def check(self) -> None:
+        """Reject bad option values before any work is done."""
+        if not self.lens.lower().endswith(".npy"):
+            parse_lens(self.lens)
+        if self.intervals < 1:
+            raise InputError(f"--intervals must be >= 1, got {self.intervals}")
+        if not 0 <= self.overlap < 1:
+            raise InputError(f"--overlap must be in [0, 1), got {self.overlap}")
+        if self.cover not in COVER_KINDS:
+            raise InputError(f"unknown --cover {self.cover!r}; choose uniform or balanced")
+        if self.clusterer not in CLUSTERERS:
+            raise InputError(
+                f"unknown --clusterer {self.clusterer!r}; choose {' or '.join(CLUSTERERS)}"
+            )
+        if self.min_gap is not None and not self.min_gap > 0:
+            raise InputError(f"--min-gap must be > 0, got {self.min_gap}")
+        if self.max_points < 3:
+            raise InputError(f"--max-points must be >= 3, got {self.max_points}")
+
+
+@dataclass
+class MapperResult:
+    """What :func:`run_mapper` produced."""
+
+    out_dir: Path
+    graph: nx.Graph
+    summary: dict
+
+
+def read_lens(path: str | Path, n_points: int) -> np.ndarray:
+    """Lens values from a ``.npy`` file: ``n_points`` values, or ``(n_points, m)`` rows."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"--lens {path}: no such file")
+    try:
+        values = np.load(path, allow_pickle=False)
+    except (OSError, ValueError) as exc:
+        raise InputError(f"--lens {path}: cannot read it as .npy ({exc})") from exc
+    if values.ndim not in (1, 2) or len(values) != n_points:
+        raise InputError(
+            f"--lens {path} has shape {values.shape}; need {n_points} values, one per point"
+        )
+    return values
+
+
+def default_out_dir(path: Path) -> Path:
+    """``<input stem>_mapper/`` in the current directory."""
+    return Path(f"{path.stem}_mapper")
+
+
+def _attribute_summary(G: nx.Graph) -> dict:
+    """Mean, min and max over the nodes of each scalar topological attribute."""
+    names = [n for n in G.graph.get("topology_names", []) if "image" not in n]
+    out = {}
+    for name in names:
+        values = np.array([G.nodes[u][name] for u in G], dtype=np.float64)
+        if values.size:
+            out[name] = {
+                "mean": float(values.mean()),
+                "min": float(values.min()),
+                "max": float(values.max()),
+            }
+    return out
+
+
+def _summary(path: Path, X: np.ndarray, G: nx.Graph, opts: MapperOptions) -> dict:
+    loops = G.graph.get("lens_persistence", {}).get("extended", {}).get("extended_minus", [])
+    return {
+        "input": {"path": str(path), "shape": list(X.shape)},
+        "graph": summarize_graph(G),
+        "min_gap": G.graph["min_gap"],
+        "node_attributes": _attribute_summary(G),
+        "lens_loops": [[b, d] for dim, b, d in loops if dim == 1],
+        "options": asdict(opts),
+    }
+
+
+MapperParams = params_model(MapperOptions, exclude=("sample",))
+
+
+def _lens_digest(params: MapperParams) -> bytes:
+    return file_digest(params.lens) if params.lens.lower().endswith(".npy") else b""
+
+
+@stage(
+    "mapper",
+    params=MapperParams,
+    inputs=("data",),
+    outputs=("graph", "mapper"),
+    fingerprint=_lens_digest,
+)
+def mapper_stage(params: MapperParams, data: LoadedInput) -> dict:
+    """Mapper graph attributed with persistent homology: graph files, HTML and PNG views."""
+    opts = MapperOptions(**params.model_dump())
+    opts.check()
+    if data.kind != "points":
+        raise InputError(f"Mapper needs a point cloud, not {data.kind}")
+    X = data.array
+    lens = read_lens(opts.lens, len(X)) if opts.lens.lower().endswith(".npy") else opts.lens
+    mapper = Mapper(
+        lens=lens,
+        cover=Cover(opts.intervals, opts.overlap, opts.cover),
+        clusterer=opts.clusterer,
+        min_gap=opts.min_gap,
+    )
+    G = mapper.fit(X).graph
+    if opts.attributes:
+        attribute_graph(G, X, max_points=opts.max_points, seed=opts.seed)
+    G.graph["lens"] = opts.lens
+    title = f"{data.path.name}: Mapper, lens {opts.lens}"
+    summary = _summary(data.path, X, G, opts)
+    files = OutputFiles(
+        {
+            "graph.json": node_link_json(G).encode(),
+            "graph.graphml": graphml_text(G).encode(),
+            "mapper.html": to_html(G, color=opts.color, title=title, seed=opts.seed).encode(),
+            "mapper.png": png_bytes(plot_mapper(G, color=opts.color, title=title, seed=opts.seed)),
+            "summary.json": (json.dumps(summary, indent=2) + "\n").encode(),
+        }
+    )
+    return {"graph": G, "mapper": files}
+
+
+def run_mapper(
+    path: str | Path,
+    out: str | Path | None = None,
+    options: MapperOptions | None = None,
+    progress: Callable[[str], None] | None = None,
+    cache: StageCache | None = None,
+) -> MapperResult:
+    """The attributed Mapper graph of one point cloud file, with views, written to ``out``.
+
+    ``out`` (default ``<stem>_mapper/``) receives ``graph.json`` (networkx node-link),
+    ``graph.graphml``, ``mapper.html`` (interactive, self-contained), ``mapper.png``,
+    ``summary.json`` (nodes, edges, components, independent cycles, attribute summaries) and
+    ``run.json``. ``progress`` is called with each stage's label as it starts.
+
+    Examples
+    --------
+    >>> import numpy as np, tempfile, pathlib
+    >>> from tda_pipe.datasets import circle
+    >>> tmp = pathlib.Path(tempfile.mkdtemp())
+    >>> np.save(tmp / "ring.npy", circle(300, noise=0.03, seed=0))
+    >>> opts = MapperOptions(lens="coordinate:1", intervals=8)
+    >>> res = run_mapper(tmp / "ring.npy", tmp / "ring_mapper", opts)
+    >>> sorted(p.name for p in res.out_dir.iterdir())  # doctest: +NORMALIZE_WHITESPACE
+    ['graph.graphml', 'graph.json', 'mapper.html', 'mapper.png', 'run.json',
+     'summary.json']
+    >>> res.summary["graph"]["independent_cycles"]
+    1
+    """
+    path = Path(path)
+    opts = options or MapperOptions()
+    opts.check()
+    out_dir = Path(out) if out is not None else default_out_dir(path)
+    params = {k: v for k, v in asdict(opts).items() if k != "sample"}
+    spec = parse_spec(
+        {
+            "name": "mapper",
+            "stages": [{"load": {"sample": opts.sample, "seed": opts.seed}}, {"mapper": params}],
+        }
+    )
+    run = run_pipeline(spec, path, out_dir, cache=cache, progress=progress)
+    summary = json.loads(run.artifacts["mapper"]["summary.json"])
+    return MapperResult(run.out_dir, run.artifacts["graph"], summary)
+
+
+# -- training the Mapper GNN ------------------------------------------------------------------
+
+
+@dataclass
+class GNNOptions:
+    """Options of :func:`train_mapper_gnn_job`, as on the command line.
+
+    The Mapper graphs use ``lens``, ``intervals`` and ``overlap`` (a rotation-invariant lens
+    such as ``eccentricity`` suits randomly placed shapes); ``folds`` > 1 also reports the
+    cross-validated accuracy of plain and attributed graphs before the final fit on all data.
+    """
+
+    lens: str = "eccentricity"
+    intervals: int = 8
+    overlap: float = 0.4
+    features: str = "topological"
+    epochs: int = 150
+    hidden: int = 32
+    lr: float = 0.01
+    folds: int = 5
+    per_class: int = 20
+    seed: int = 0
+
+    def check(self) -> None:
+        """Reject bad option values before any work is done."""
+        MapperOptions(lens=self.lens, intervals=self.intervals, overlap=self.overlap).check()
+        if self.lens.lower().endswith(".npy"):
+            raise InputError("--lens for a collection must be a lens name, not a .npy file")
+        if self.features not in FEATURES:
+            raise InputError(f"unknown --features {self.features!r}; choose plain or topological")
+        for name in ("epochs", "hidden", "per_class"):
+            if getattr(self, name) < 1:
+                raise InputError(f"--{name.replace('_', '-')} must be >= 1")
+        if self.folds == 1 or self.folds < 0:
+            raise InputError(f"--folds must be 0 (no cross-validation) or >= 2, got {self.folds}")
+        if not self.lr > 0:
+            raise InputError(f"--lr must be > 0, got {self.lr}")
+
+
+@dataclass
+class GNNResult:
+    """What :func:`train_mapper_gnn_job` produced."""
+
+    out_dir: Path
+    summary: dict
+
+
+def _collection(data: str | Path, opts: GNNOptions):
+    if str(data) == "shapes":
+        return shape_collection(opts.per_class, noise=0.02, outliers=0.02, seed=opts.seed)
+    return read_collection(data)
+
+
+def _cross_validate(graphs: list, y: np.ndarray, opts: GNNOptions) -> dict:
+    from sklearn.model_selection import StratifiedKFold
+
+    if np.bincount(y).min() < opts.folds:
+        raise InputError(f"--folds {opts.folds}: some class has fewer clouds than folds")
+    folds = StratifiedKFold(opts.folds, shuffle=True, random_state=opts.seed).split(y, y)
+    folds = list(folds)
+    out = {}
+    for features in FEATURES:
+        samples = [graph_tensors(G, features) for G in graphs]
+        scores = []
+        for train, test in folds:
+            model = train_mapper_gnn(
+                [samples[i] for i in train],
+                y[train],
+                features=features,
+                epochs=opts.epochs,
+                hidden=opts.hidden,
+                lr=opts.lr,
+                seed=opts.seed,
+            )
+            scores.append(float((model.predict([samples[i] for i in test]) == y[test]).mean()))
+        out[features] = {"mean": float(np.mean(scores)), "folds": scores}
+    return out
+
+
+def train_mapper_gnn_job(
+    data: str | Path,
+    out: str | Path,
+    options: GNNOptions | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> GNNResult:
+    """Train the Mapper GNN on a labelled collection of clouds; write the model and scores.
+
+    ``data`` is a folder with ``labels.csv`` (as written by
+    :func:`~tda_pipe.datasets.collection.write_collection`) or ``"shapes"`` for a generated
+    shape collection. ``out`` receives ``model.pt`` (``torch.load`` gives the state dict,
+    the model's shape, the classes and the Mapper options) and ``summary.json`` (the
+    cross-validated accuracies, plain vs attributed graphs). ``progress`` gets ``"graphs"``,
+    ``"cross-validation"``, ``"training"`` and ``"write"``.
+    """
+    import torch
+
+    opts = options or GNNOptions()
+    opts.check()
+    out_dir = Path(out)
+    report = progress or (lambda step: None)
+    collection = _collection(data, opts)
+    y = np.asarray(collection.labels)
+    report("graphs")
+    mapper = Mapper(lens=opts.lens, cover=Cover(opts.intervals, opts.overlap))
+    graphs = [
+        attribute_graph(mapper.fit(X).graph, X, edges=False, seed=opts.seed)
+        for X in collection.clouds
+    ]
+    report("cross-validation")
+    scores = _cross_validate(graphs, y, opts) if opts.folds else {}
+    report("training")
+    model = train_mapper_gnn(
+        graphs,
+        y,
+        features=opts.features,
+        epochs=opts.epochs,
+        hidden=opts.hidden,
+        lr=opts.lr,
+        seed=opts.seed,
+    )
+    report("write")
+    summary = {
+        "data": str(data),
+        "clouds": len(y),
+        "classes": list(collection.classes),
+        "mean_nodes": float(np.mean([len(G) for G in graphs])),
+        "cross_validation": scores,
+        "options": asdict(opts),
+    }
+    model_file = io.BytesIO()
+    torch.save(
+        {
+            "state_dict": model.model.state_dict(),
+            "in_features": int(model.model.mean.shape[0]),
+            "classes": [collection.classes[int(c)] for c in model.classes_],
+            "options": asdict(opts),
+        },
+        model_file,
+    )
+    files = {
+        "model.pt": model_file.getvalue(),
+        "summary.json": (json.dumps(summary, indent=2) + "\n").encode(),
+    }
+    return GNNResult(write_folder(out_dir, files), summary)
