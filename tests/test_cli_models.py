@@ -1,0 +1,94 @@
+"""The `mapper` and `train` commands end to end: their files, and bad options as exit 2."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import torch
+
+import tda_pipe as tp
+from tda_pipe.cli import main
+
+
+@pytest.fixture(autouse=True)
+def one_torch_thread():
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def test_mapper_command_writes_graph_views_and_summary(tmp_path, capsys):
+    np.save(tmp_path / "ring.npy", tp.datasets.circle(400, noise=0.03, seed=0))
+    args = ["mapper", str(tmp_path / "ring.npy"), "--lens", "coordinate:1", "--intervals", "8"]
+    assert main([*args, "--out", str(tmp_path / "m")]) == 0
+    assert "1 independent cycle(s)" in capsys.readouterr().out
+    files = {p.name for p in (tmp_path / "m").iterdir()}
+    assert files == {
+        "graph.json",
+        "graph.graphml",
+        "mapper.html",
+        "mapper.png",
+        "summary.json",
+        "run.json",
+    }
+    summary = json.loads((tmp_path / "m" / "summary.json").read_text())
+    assert summary["graph"]["components"] == 1
+    html = (tmp_path / "m" / "mapper.html").read_text()
+    assert "http://" not in html and "https://" not in html
+
+
+@pytest.mark.parametrize(
+    ("option", "message"),
+    [
+        (["--lens", "pca:0"], "pca"),
+        (["--overlap", "1.5"], "--overlap"),
+        (["--lens", "missing.npy"], "missing.npy"),
+    ],
+)
+def test_mapper_command_bad_options(tmp_path, capsys, option, message):
+    np.save(tmp_path / "ring.npy", tp.datasets.circle(100, seed=0))
+    code = main(["mapper", str(tmp_path / "ring.npy"), "--out", str(tmp_path / "m"), *option])
+    err = capsys.readouterr().err
+    assert code == 2 and err.startswith("error: ") and err.count("\n") == 1 and message in err
+    assert not (tmp_path / "m").exists()
+
+
+def test_mapper_runs_as_a_pipeline_stage(tmp_path):
+    np.save(tmp_path / "ring.npy", tp.datasets.circle(300, noise=0.02, seed=1))
+    (tmp_path / "spec.yaml").write_text(
+        "stages:\n  - load\n  - mapper: {lens: 'coordinate:0', intervals: 6, attributes: false}\n"
+    )
+    assert main(["run", str(tmp_path / "spec.yaml"), str(tmp_path / "ring.npy"), "-q",
+                 "--out", str(tmp_path / "o")]) == 0  # fmt: skip
+    assert (tmp_path / "o" / "mapper.html").exists()
+
+
+def test_train_autoencoder_command(tmp_path, capsys):
+    X, y = tp.datasets.spheres(n_per_sphere=10, ambient_dim=11, seed=0)
+    np.savez(tmp_path / "pts.npz", points=X, labels=y)
+    out = tmp_path / "ae"
+    args = ["train", "autoencoder", "--data", str(tmp_path / "pts.npz"), "--lam", "0.5"]
+    assert main([*args, "--epochs", "2", "--out", str(out), "-q"]) == 0
+    assert {p.name for p in out.iterdir()} == {
+        "model.pt",
+        "latent.npy",
+        "latent.png",
+        "loss.png",
+        "metrics.json",
+    }
+    assert np.load(out / "latent.npy").shape == (len(X), 2)
+    assert main([*args, "--epochs", "0", "--out", str(tmp_path / "bad")]) == 2
+    assert "epochs" in capsys.readouterr().err and not (tmp_path / "bad").exists()
+    assert main(["train", "autoencoder", "--data", "nothing-here", "--out", str(out)]) == 2
+
+
+def test_train_mapper_gnn_command(tmp_path, capsys):
+    out = tmp_path / "gnn"
+    code = main(["train", "mapper-gnn", "shapes", "--per-class", "2", "--folds", "0",
+                 "--epochs", "3", "--intervals", "4", "--out", str(out), "-q"])  # fmt: skip
+    assert code == 0 and (out / "model.pt").exists()
+    assert main(["train", "mapper-gnn", "shapes", "--folds", "1", "--out", str(out)]) == 2
+    assert "--folds" in capsys.readouterr().err
