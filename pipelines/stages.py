@@ -51,7 +51,11 @@ __all__ = [
 logger = logging.getLogger("tda_pipe")
 
 ENTRY_POINT_GROUP = "tda_pipe.stages"
-_BUILTIN_MODULES = ("tda_pipe.pipelines.builtin_stages", "tda_pipe.pipelines.mapper")
+_BUILTIN_MODULES = (
+    "tda_pipe.pipelines.builtin_stages",
+    "tda_pipe.pipelines.mapper",
+    "tda_pipe.pipelines.train_autoencoder",
+)
 
 
 class StageParams(BaseModel):

@@ -15,16 +15,18 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 from matplotlib import colormaps
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from tda_pipe.datasets import load
+from tda_pipe.datasets import LoadedInput, load
 from tda_pipe.datasets.topoae import digits, spheres
 from tda_pipe.errors import InputError
 from tda_pipe.pipelines.runner import write_folder
+from tda_pipe.pipelines.stages import OutputFiles, params_model, stage
 from tda_pipe.tda.metrics import embedding_metrics
 from tda_pipe.tda.models.autoencoder import (
     EpochStats,
@@ -144,45 +146,84 @@ def train_autoencoder_job(
     """
     opts = options or AutoencoderOptions()
     opts.check()
-    out_dir = Path(out)
-    timings: dict[str, float] = {}
     start = time.perf_counter()
     X, labels = _load_data(data, opts.n_points, opts.seed)
-    if len(X) < 2 * opts.k + 1:
-        raise InputError(
-            f"{data}: {len(X)} points are too few for k={opts.k} neighbours; "
-            f"give at least {2 * opts.k + 1} points or a smaller k"
-        )
-    timings["load"], start = _since(start)
+    load_seconds, _ = _since(start)
     try:
-        model, history = train_autoencoder(
-            X,
-            latent_dim=opts.latent_dim,
-            lam=opts.lam,
-            epochs=opts.epochs,
-            batch_size=opts.batch_size,
-            lr=opts.lr,
-            seed=opts.seed,
-            device=opts.device,
-            progress=progress,
-        )
+        fit = fit_and_report(X, labels, opts, source=str(data), progress=progress)
     except InputError as exc:
         raise InputError(f"{data}: {exc}") from exc
+    out_dir = write_folder(out, fit.files)
+    return AutoencoderJobResult(
+        out_dir, fit.metrics, fit.history, {"load": load_seconds, **fit.seconds}
+    )
+
+
+class FitReport(NamedTuple):
+    """What :func:`fit_and_report` gives: the folder's files and what they hold."""
+
+    files: dict[str, bytes]
+    latent: np.ndarray
+    metrics: dict
+    history: dict
+    seconds: dict
+
+
+def fit_and_report(
+    X: np.ndarray,
+    labels: np.ndarray | None,
+    opts: AutoencoderOptions,
+    source: str,
+    progress: Callable[[EpochStats], None] | None = None,
+) -> FitReport:
+    """Train on ``X`` and measure the embedding: the results files, codes, measures, losses."""
+    if len(X) < 2 * opts.k + 1:
+        raise InputError(
+            f"{len(X)} points are too few for k={opts.k} neighbours; "
+            f"give at least {2 * opts.k + 1} points or a smaller k"
+        )
+    timings: dict[str, float] = {}
+    start = time.perf_counter()
+    model, history = train_autoencoder(
+        X,
+        latent_dim=opts.latent_dim,
+        lam=opts.lam,
+        epochs=opts.epochs,
+        batch_size=opts.batch_size,
+        lr=opts.lr,
+        seed=opts.seed,
+        device=opts.device,
+        progress=progress,
+    )
     timings["train"], start = _since(start)
     Z = model.transform(X)
     rows = _sample_rows(len(X), opts.eval_points, opts.seed)
     metrics = embedding_metrics(X[rows], Z[rows], model.inverse_transform(Z[rows]), k=opts.k)
     timings["metrics"], start = _since(start)
     report = {
-        "data": {"source": str(data), "shape": list(X.shape), "labels": labels is not None},
+        "data": {"source": source, "shape": list(X.shape), "labels": labels is not None},
         "metrics": metrics,
         "eval_points": len(rows),
         "final_loss": {name: values[-1] for name, values in history.items()},
         "options": asdict(opts),
         "seconds": timings,
     }
-    _write(out_dir, model, Z, labels, history, report, title=Path(str(data)).name)
-    return AutoencoderJobResult(out_dir, metrics, history, timings)
+    files = _files(model, Z, labels, history, report, title=Path(source).name)
+    return FitReport(files, Z, metrics, history, timings)
+
+
+AutoencoderParams = params_model(AutoencoderOptions, exclude=("n_points",))
+
+
+@stage("autoencoder", params=AutoencoderParams, inputs=("data",), outputs=("latent", "model"))
+def autoencoder_stage(params: AutoencoderParams, data: LoadedInput) -> dict:
+    """Train a topological autoencoder on the points: model, latent codes, figures, measures."""
+    opts = AutoencoderOptions(**params.model_dump())
+    opts.check()
+    if data.kind != "points":
+        raise InputError(f"the autoencoder trains on a point cloud, not {data.kind}")
+    fit = fit_and_report(data.array, data.labels, opts, source=str(data.path))
+    return {"latent": fit.latent, "model": OutputFiles(fit.files)}
 
 
 def plot_latent(
@@ -296,16 +337,15 @@ def _since(start: float) -> tuple[float, float]:
     return round(now - start, 4), now
 
 
-def _write(
-    out_dir: Path,
+def _files(
     model: TopologicalAutoencoder,
     Z: np.ndarray,
     labels: np.ndarray | None,
     history: dict[str, list[float]],
     report: dict,
     title: str,
-) -> None:
-    """Write the results as the folder ``out_dir``, whole or not at all."""
+) -> dict[str, bytes]:
+    """The results folder's files: model, latent codes and plots, losses, measures."""
     model_file, latent_file = io.BytesIO(), io.BytesIO()
     model.save(model_file)
     np.save(latent_file, Z)
@@ -318,4 +358,4 @@ def _write(
         "loss.png": png_bytes(plot_losses(history, title=title)),
         "metrics.json": (json.dumps(report, indent=2) + "\n").encode(),
     }
-    write_folder(out_dir, files)
+    return files

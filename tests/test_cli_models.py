@@ -92,3 +92,13 @@ def test_train_mapper_gnn_command(tmp_path, capsys):
     assert code == 0 and (out / "model.pt").exists()
     assert main(["train", "mapper-gnn", "shapes", "--folds", "1", "--out", str(out)]) == 2
     assert "--folds" in capsys.readouterr().err
+
+
+def test_autoencoder_runs_as_a_pipeline_stage(tmp_path):
+    X, y = tp.datasets.spheres(n_per_sphere=10, ambient_dim=11, seed=0)
+    np.savez(tmp_path / "pts.npz", points=X, labels=y)
+    (tmp_path / "spec.yaml").write_text("stages:\n  - load\n  - autoencoder: {epochs: 2}\n")
+    assert main(["run", str(tmp_path / "spec.yaml"), str(tmp_path / "pts.npz"), "-q",
+                 "--out", str(tmp_path / "o")]) == 0  # fmt: skip
+    assert np.load(tmp_path / "o" / "latent.npy").shape == (len(X), 2)
+    assert "kl_0.1" in json.loads((tmp_path / "o" / "metrics.json").read_text())["metrics"]
