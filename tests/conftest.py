@@ -11,3 +11,14 @@ def isolated_cache(tmp_path_factory, monkeypatch):
     folder = tmp_path_factory.mktemp("cache")
     monkeypatch.setenv("TDA_PIPE_CACHE_DIR", str(folder))
     return folder
+
+
+@pytest.fixture
+def one_torch_thread():
+    """Tiny models train several times faster without intra-op threads on a busy machine."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)

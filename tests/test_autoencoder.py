@@ -21,14 +21,7 @@ from tda_pipe.tda.models.autoencoder import (
     train_autoencoder,
 )
 
-
-@pytest.fixture(autouse=True)
-def one_torch_thread():
-    # tiny MLPs run several times slower with intra-op threads on a busy machine
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture(scope="module")

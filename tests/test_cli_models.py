@@ -6,18 +6,11 @@ import json
 
 import numpy as np
 import pytest
-import torch
 
 import tda_pipe as tp
 from tda_pipe.cli import main
 
-
-@pytest.fixture(autouse=True)
-def one_torch_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def test_mapper_command_writes_graph_views_and_summary(tmp_path, capsys):
