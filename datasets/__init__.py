@@ -20,15 +20,18 @@ from tda_pipe.datasets.shapes import (
     torus,
     wedge_of_spheres,
 )
+from tda_pipe.datasets.singular import crossing_planes, pinched_torus
 from tda_pipe.datasets.topoae import digits, spheres
 
 __all__ = [
     "LoadedInput",
     "ShapeCollection",
     "circle",
+    "crossing_planes",
     "digits",
     "klein_bottle",
     "load",
+    "pinched_torus",
     "read_collection",
     "shape_collection",
     "sphere",

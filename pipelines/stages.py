@@ -54,6 +54,7 @@ ENTRY_POINT_GROUP = "tda_pipe.stages"
 _BUILTIN_MODULES = (
     "tda_pipe.pipelines.builtin_stages",
     "tda_pipe.pipelines.mapper",
+    "tda_pipe.pipelines.singularity",
     "tda_pipe.pipelines.train_autoencoder",
 )
 

@@ -95,3 +95,25 @@ def test_autoencoder_runs_as_a_pipeline_stage(tmp_path):
                  "--out", str(tmp_path / "o")]) == 0  # fmt: skip
     assert np.load(tmp_path / "o" / "latent.npy").shape == (len(X), 2)
     assert "kl_0.1" in json.loads((tmp_path / "o" / "metrics.json").read_text())["metrics"]
+
+
+def test_singularity_command(tmp_path, capsys):
+    np.save(tmp_path / "wedge.npy", tp.datasets.wedge_of_spheres(300, seed=0))
+    args = ["singularity", str(tmp_path / "wedge.npy"), "--dim", "2", "--steps", "2", "-k", "40"]
+    assert main([*args, "--max-points", "40", "--n-jobs", "1", "--out", str(tmp_path / "s")]) == 0
+    assert "euclidicity" in capsys.readouterr().out
+    table = np.genfromtxt(tmp_path / "s" / "singularity.csv", delimiter=",", names=True)
+    assert table.dtype.names[:3] == ("index", "euclidicity", "euclidicity_max")
+    assert len(table) == 300 and (tmp_path / "s" / "singularity.png").exists()
+    for bad, message in [
+        (["--dim", "4"], "dim <= 3"),
+        (["--r", "0.5,0.6", "--s", "0.2,0.3"], "r="),
+        (["-k", "500"], "k"),
+        (["--r", "x"], "--r takes LOW,HIGH"),
+    ]:
+        code = main(
+            ["singularity", str(tmp_path / "wedge.npy"), "--out", str(tmp_path / "b"), *bad]
+        )
+        err = capsys.readouterr().err
+        assert code == 2 and err.count("\n") == 1 and message in err, (bad, err)
+        assert not (tmp_path / "b").exists()
