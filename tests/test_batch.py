@@ -84,6 +84,19 @@ def test_local_dask_cluster_gives_the_in_process_table(tmp_path, shapes):
     )
 
 
+def test_batch_on_an_existing_cluster_by_its_address(tmp_path, shapes):
+    from dask.distributed import LocalCluster
+
+    spec = load_spec(None, FAST)
+    run_batch(spec, shapes, tmp_path / "here", workers=0)
+    with LocalCluster(n_workers=1, threads_per_worker=1, dashboard_address=None) as cluster:
+        report = run_batch(spec, shapes, tmp_path / "remote", scheduler=cluster.scheduler_address)
+    assert len(report.done) == 20 and len(report.failed) == 1
+    assert [r["H1_count"] for r in _table(tmp_path / "remote" / "features.parquet")] == [
+        r["H1_count"] for r in _table(tmp_path / "here" / "features.parquet")
+    ]
+
+
 def test_distances_stage_runs_once_over_the_batch(tmp_path):
     folder = tmp_path / "rings"
     folder.mkdir()
