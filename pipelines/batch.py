@@ -82,7 +82,7 @@ def find_inputs(source: str | Path, out: str | Path) -> list[Path]:
     """The input files of a batch: a folder's readable files, a glob's, or a generated set.
 
     ``source`` is a folder (every file with a readable extension in it and below it, hidden
-    ones and ``labels.csv`` skipped), a glob pattern (``"shapes/*.npy"``), or ``shapes`` /
+    ones, ``labels.csv`` and anything inside ``out`` skipped), a glob pattern (``"shapes/*.npy"``), or ``shapes`` /
     ``shapes:per_class=20`` to generate the labelled shape collection into ``out/inputs/``.
     """
     text = str(source)
@@ -90,6 +90,8 @@ def find_inputs(source: str | Path, out: str | Path) -> list[Path]:
     if not path.exists() and (text == "shapes" or text.startswith("shapes:")):
         path = _generated(text, Path(out))
     if path.is_dir():
+        results = Path(out).resolve()
+        inside_results = path.resolve().is_relative_to(results)  # shapes:... generated there
         files = sorted(
             p
             for p in path.rglob("*")
@@ -97,6 +99,7 @@ def find_inputs(source: str | Path, out: str | Path) -> list[Path]:
             and p.suffix.lower() in READABLE_SUFFIXES
             and p.name != LABELS_FILE
             and not any(part.startswith(".") for part in p.relative_to(path).parts)
+            and (inside_results or not p.resolve().is_relative_to(results))
         )
     elif path.is_file():
         files = [path]

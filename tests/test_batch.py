@@ -116,6 +116,13 @@ def test_distances_stage_runs_once_over_the_batch(tmp_path):
     assert D[0, 1] < 0.2 < D[0, 2]  # the loop of radius 3 lives three times longer
 
 
+def test_results_inside_the_input_folder_are_not_inputs(tmp_path, shapes):
+    out = shapes / "results"
+    first = run_batch(load_spec(None, FAST), shapes, out, workers=0)
+    again = run_batch(load_spec(None, FAST), shapes, out, workers=0)
+    assert len(first.done) == 20 and len(again.skipped) == 20 and not again.done
+
+
 def test_inputs_from_a_glob_and_a_generated_dataset(tmp_path, shapes):
     assert len(find_inputs(f"{shapes}/sphere_*.npy", tmp_path)) == 3
     generated = find_inputs("shapes:per_class=1,n_points=50", tmp_path / "g")
