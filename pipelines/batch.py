@@ -81,9 +81,10 @@ def _generated(source: str, out: Path) -> Path:
 def find_inputs(source: str | Path, out: str | Path) -> list[Path]:
     """The input files of a batch: a folder's readable files, a glob's, or a generated set.
 
-    ``source`` is a folder (every file with a readable extension in it and below it, hidden
-    ones, ``labels.csv`` and anything inside ``out`` skipped), a glob pattern (``"shapes/*.npy"``), or ``shapes`` /
-    ``shapes:per_class=20`` to generate the labelled shape collection into ``out/inputs/``.
+    ``source`` is a folder (every file with a readable extension in it and below it; hidden
+    ones, ``labels.csv`` and anything inside ``out`` skipped), a glob pattern
+    (``"shapes/*.npy"``), or ``shapes`` / ``shapes:per_class=20`` to generate the labelled
+    shape collection into ``out/inputs/``.
     """
     text = str(source)
     path = Path(text)
