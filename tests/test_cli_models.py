@@ -117,3 +117,26 @@ def test_singularity_command(tmp_path, capsys):
         err = capsys.readouterr().err
         assert code == 2 and err.count("\n") == 1 and message in err, (bad, err)
         assert not (tmp_path / "b").exists()
+
+
+def test_datasets_make_then_train_filtration(tmp_path, capsys):
+    data = tmp_path / "shapes"
+    assert main(["datasets", "make", "shapes", str(data), "--per-class", "3", "--points", "80",
+                 "--noise", "0.02", "--outliers", "0.05"]) == 0  # fmt: skip
+    out = tmp_path / "filt"
+    code = main(["train", "filtration", "--data", str(data), "--epochs", "2", "--points", "40",
+                 "--out", str(out), "-q"])  # fmt: skip
+    assert code == 0
+    assert {p.name for p in out.iterdir()} == {
+        "model.pt",
+        "metrics.json",
+        "curves.png",
+        "weights.png",
+    }
+    history = json.loads((out / "metrics.json").read_text())["history"]
+    assert len(history["test_acc"]) == 2
+    assert (
+        main(["train", "filtration", "--data", str(data), "--epochs", "0", "--out", str(out)]) == 2
+    )
+    assert "epochs" in capsys.readouterr().err
+    assert main(["train", "filtration", "--data", str(tmp_path / "none"), "--out", str(out)]) == 2

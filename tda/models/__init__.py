@@ -5,12 +5,22 @@ from tda_pipe.tda.models.autoencoder import (
     TopologicalAutoencoder,
     train_autoencoder,
 )
+from tda_pipe.tda.models.filtration import FiltrationNet
 from tda_pipe.tda.models.mapper_gnn import MapperGNN, train_mapper_gnn
+from tda_pipe.tda.models.topological_classifier import (
+    ClassifierConfig,
+    TopologicalClassifier,
+    train_filtration_classifier,
+)
 
 __all__ = [
     "AutoencoderConfig",
+    "ClassifierConfig",
+    "FiltrationNet",
     "MapperGNN",
     "TopologicalAutoencoder",
+    "TopologicalClassifier",
     "train_autoencoder",
+    "train_filtration_classifier",
     "train_mapper_gnn",
 ]

@@ -1,0 +1,117 @@
+"""A network that learns a filtration: one weight per point, for weighted Rips persistence.
+
+Following Nishikawa, Ike and Yamanishi ("Adaptive topological feature via persistent
+homology: filtration learning for point clouds", NeurIPS 2023), the network sees a point
+cloud only through its distances, so rotated, translated, reflected and permuted copies of a
+cloud get the same (permuted) weights. Each point is described by its *distance profile*:
+its sorted distances to its ``k`` nearest neighbours, divided by the cloud's mean profile
+value (so the weights scale with the cloud). A per-point MLP embeds the profiles, a
+DeepSets-style mean over the points adds a global context, and a second MLP maps each point's
+embedding and the context to a weight ``>= 0`` (softplus), times the cloud's scale.
+
+The weights define a weighted Rips filtration (Anai et al.; vertex ``i`` at ``w_i``, edge at
+``max(w_i, w_j, (d_ij + w_i + w_j) / 2)``), whose persistence is differentiable in them
+(:func:`~tda_pipe.tda.differentiable.weighted_rips_persistence`): the network is trained
+through persistence, end to end (see :mod:`tda_pipe.tda.models.topological_classifier`).
+
+Examples
+--------
+>>> import torch
+>>> net = FiltrationNet(k=8)
+>>> w = net(torch.randn(100, 3))
+>>> w.shape, bool((w >= 0).all())
+(torch.Size([100]), True)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+from torch import nn
+from torch.nn import functional as nnf
+
+from tda_pipe.tda.differentiable import pairwise_distances
+
+__all__ = ["FiltrationNet", "distance_profiles", "mlp"]
+
+
+def mlp(widths: Sequence[int]) -> nn.Sequential:
+    """Linear layers of ``widths``, each but the last followed by a ReLU."""
+    layers: list[nn.Module] = []
+    for a, b in zip(widths[:-1], widths[1:]):
+        layers += [nn.Linear(a, b), nn.ReLU()]
+    return nn.Sequential(*layers[:-1])
+
+
+def distance_profiles(points: torch.Tensor, k: int) -> torch.Tensor:
+    """``(n, k)`` sorted distances of every point to its ``k`` nearest other points.
+
+    Invariant to isometries of the cloud and, row by row, equivariant to permutations of it;
+    differentiable in ``points``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> distance_profiles(torch.tensor([[0.0], [1.0], [3.0]]), k=2)
+    tensor([[1., 3.],
+            [1., 2.],
+            [2., 3.]])
+    """
+    n = points.shape[0]
+    if not 1 <= k < n:
+        raise ValueError(f"k must be in [1, {n - 1}] for a cloud of {n} points, got {k}")
+    nearest = torch.topk(pairwise_distances(points), k + 1, dim=1, largest=False).values
+    return nearest[:, 1:]
+
+
+class FiltrationNet(nn.Module):
+    """Point weights of a learned weighted Rips filtration (Nishikawa et al., NeurIPS 2023).
+
+    Parameters
+    ----------
+    k : int, default 16
+        Neighbours in each point's distance profile; a cloud needs more than ``k`` points.
+    hidden : int, default 32
+        Width of the hidden layers.
+
+    Examples
+    --------
+    >>> import torch
+    >>> torch.manual_seed(0)
+    <torch._C.Generator object at ...>
+    >>> net = FiltrationNet(k=4).double()
+    >>> x = torch.randn(20, 3, dtype=torch.float64)
+    >>> q, _ = torch.linalg.qr(torch.randn(3, 3, dtype=torch.float64))  # a rotation/reflection
+    >>> perm = torch.randperm(20)
+    >>> torch.allclose(net(x @ q.T + 1.0)[perm], net(x[perm]))
+    True
+    >>> [w.shape for w in net([x, x[:10]])]
+    [torch.Size([20]), torch.Size([10])]
+    """
+
+    def __init__(self, k: int = 16, hidden: int = 32) -> None:
+        super().__init__()
+        if k < 1 or hidden < 1:
+            raise ValueError(f"k and hidden must be >= 1, got k={k}, hidden={hidden}")
+        self.k = k
+        self.local = mlp([k, hidden, hidden])
+        self.head = mlp([2 * hidden, hidden, 1])
+        with torch.no_grad():  # start at about 0.7 x the mean neighbour distance (DTM-like)
+            self.head[-1].bias.zero_()
+
+    def forward(
+        self, points: torch.Tensor | Sequence[torch.Tensor]
+    ) -> torch.Tensor | list[torch.Tensor]:
+        """``(n,)`` non-negative weights of an ``(n, d)`` cloud, or a list for a list of clouds."""
+        if isinstance(points, torch.Tensor):
+            return self._weights(points)
+        return [self._weights(p) for p in points]
+
+    def _weights(self, points: torch.Tensor) -> torch.Tensor:
+        profiles = distance_profiles(points, self.k)
+        scale = profiles.mean().clamp_min(torch.finfo(profiles.dtype).tiny)
+        features = nnf.relu(self.local(profiles / scale))
+        context = features.mean(0, keepdim=True).expand_as(features)
+        z = self.head(torch.cat([features, context], dim=1)).squeeze(1)
+        return nnf.softplus(z) * scale
