@@ -37,6 +37,8 @@ def test_wedge_point_found(wedge):
     X, scores = wedge
     # the spheres touch tangentially: within about r of the wedge point, annuli see both
     assert auroc(np.linalg.norm(X, axis=1) < 0.6, scores.euclidicity) >= 0.95
+    # the 20 most singular points all lie within 0.7 of the wedge point (radius-1 spheres)
+    assert np.linalg.norm(X[scores.most_singular(20)], axis=1).max() < 0.7
     assert not np.isnan(scores.euclidicity).any()
     assert (scores.peak_r < scores.peak_s).all()
 
