@@ -177,6 +177,10 @@ class RipsFiltration(Filtration):
             D = _sparse_to_dense(self.distances)
         elif self.distances is not None:
             D = np.array(self.distances, dtype=np.float64)
+        elif self.metric == "euclidean":  # exact (no dot-product trick) and single-threaded
+            from scipy.spatial.distance import cdist
+
+            D = cdist(self.points, self.points)
         else:
             from sklearn.metrics import pairwise_distances
 
