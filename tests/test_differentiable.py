@@ -15,8 +15,10 @@ import numpy as np
 import pytest
 import torch
 import trimesh
+from joblib import Parallel, delayed
 
 import tda_pipe as tp
+from tda_pipe.tda import differentiable
 from tda_pipe.tda import filtrations as F
 from tda_pipe.tda.differentiable import (
     TorchDiagrams,
@@ -240,6 +242,18 @@ def test_batch_equals_one_by_one_and_backward_reaches_every_cloud(n_jobs):
         _total(alone).backward()
         assert x.grad is not None and x.grad.abs().sum() > 0
         torch.testing.assert_close(x.grad, x_alone.grad)
+
+
+def test_rips_batch_in_worker_processes_equals_one_by_one_and_leaves_joblib_usable(monkeypatch):
+    monkeypatch.setattr(differentiable, "PROCESS_MIN_POINTS", 0)  # force the process pool
+    xs = _clouds()
+    batch = rips_persistence(xs, 1, n_jobs=2)
+    for x, d in zip(xs, batch):
+        alone = rips_persistence(x.detach(), 1)
+        for p in range(2):
+            torch.testing.assert_close(d[p].detach(), alone[p], rtol=0, atol=0)
+    # the singularity scores run joblib's loky backend in the same process afterwards
+    assert Parallel(n_jobs=2, backend="loky")(delayed(abs)(-i) for i in range(3)) == [0, 1, 2]
 
 
 @pytest.mark.parametrize("n_jobs", [None, 1, 2])
