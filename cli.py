@@ -315,7 +315,11 @@ def batch(
     no_cache: NoCache = False,
     quiet: Quiet = False,
 ) -> None:
-    """Run a pipeline on every input of a folder, in parallel; failures never stop the batch."""
+    """Run a pipeline on every input of a folder, in parallel; failures never stop the batch.
+
+    Exit status 0 when every input is done (or was done before), 1 when some input failed
+    (recorded in OUT/failures.jsonl; the others are kept), 2 on a bad pipeline or option.
+    """
     from tda_pipe.pipelines.batch import run_batch
     from tda_pipe.pipelines.spec import load_spec
 
@@ -371,6 +375,8 @@ def batch(
         if len(report.failed) > 5:
             console.print(f"  ... {len(report.failed) - 5} more in {out_dir}/failures.jsonl")
         console.print(f"results in [bold]{out_dir}/[/]")
+    if report.failed:  # every other input is finished and kept; scripts still see the failure
+        raise typer.Exit(1)
 
 
 @app.command()

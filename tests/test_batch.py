@@ -178,6 +178,11 @@ def test_batch_and_datasets_commands(tmp_path, capsys):
     code = main(["batch", str(tmp_path / "s"), "--out", str(tmp_path / "o"), "--workers", "0",
                  "--set", "report.figures=false", "-q"])  # fmt: skip
     assert code == 0 and len(_table(tmp_path / "o" / "features.parquet")) == 14
+    (tmp_path / "s" / "zz_corrupt.npy").write_bytes(b"not an array")
+    code = main(["batch", str(tmp_path / "s"), "--out", str(tmp_path / "o"), "--workers", "0",
+                 "--set", "report.figures=false"])  # fmt: skip
+    assert code == 1  # one input failed: the others stay done, the status says so
+    assert "0 done, 1 failed, 14 skipped" in capsys.readouterr().out
     assert main(["batch", str(tmp_path / "nothing"), "--out", str(tmp_path / "o2")]) == 2
     assert "no input files found" in capsys.readouterr().err
     assert main(["batch", str(tmp_path / "s"), "--pipeline", str(tmp_path / "nope.yaml")]) == 2
