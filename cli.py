@@ -123,7 +123,7 @@ def analyze(
     seed: Annotated[int, typer.Option(help="Seed for --sample.")] = 0,
     scales: Annotated[
         str | None,
-        typer.Option(help="Comma-separated scales for Betti numbers (default: death quantiles)."),
+        typer.Option(help="Comma-separated Betti scales (default: 10-90% of the largest death)."),
     ] = None,
     dtm_k: Annotated[int, typer.Option("--dtm-k", help="Neighbours for the DTM filtration.")] = 10,
     no_cache: NoCache = False,

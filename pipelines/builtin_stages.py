@@ -266,7 +266,7 @@ def distances_stage(params: DistancesParams, names: list[str], diagrams: list[Di
 # -- report ----------------------------------------------------------------------------------
 class ReportParams(StageParams):
     scales: list[float] | None = Field(
-        None, description="Scales for Betti numbers [default: death quantiles]."
+        None, description="Scales for Betti numbers [default: 10-90% of the largest finite death]."
     )
     top: int = Field(5, ge=1, description="Most persistent classes listed per dimension.")
     figures: bool = Field(True, description="Write diagram.png and barcode.png.")

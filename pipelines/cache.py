@@ -2,9 +2,10 @@
 
 A stage's key hashes its name, its parameters, the keys of the artifacts it reads (so a change
 upstream changes every key below it), the stage's fingerprint (``load`` hashes the input file's
-bytes) and the package version. Entries are pickles written atomically; an unreadable entry is
-a miss. The folder is ``$TDA_PIPE_CACHE_DIR``, else ``$XDG_CACHE_HOME/tda-pipe``, else
-``~/.cache/tda-pipe``; ``tda-pipe cache clear`` empties it.
+bytes) and the package version with a digest of the package's source files (so an edited or
+upgraded install never reads results of other code). Entries are pickles written
+atomically; an unreadable entry is a miss. The folder is ``$TDA_PIPE_CACHE_DIR``, else
+``$XDG_CACHE_HOME/tda-pipe``, else ``~/.cache/tda-pipe``; ``tda-pipe cache clear`` empties it.
 """
 
 from __future__ import annotations
@@ -16,9 +17,10 @@ import os
 import pickle
 import shutil
 import tempfile
+from functools import cache
 from pathlib import Path
 
-__all__ = ["StageCache", "default_cache_dir"]
+__all__ = ["StageCache", "code_version", "default_cache_dir", "source_digest"]
 
 logger = logging.getLogger("tda_pipe")
 
@@ -31,6 +33,30 @@ def default_cache_dir() -> Path:
     return Path(base) / "tda-pipe"
 
 
+SOURCE_PACKAGES = ("tda", "losses", "pipelines", "datasets")
+"""The subpackages whose code decides stage outputs (``tests``, ``.venv`` etc. are left out)."""
+
+
+def source_digest(package: Path) -> str:
+    """A digest of the top-level modules and the :data:`SOURCE_PACKAGES` files under ``package``."""
+    files = [*package.glob("*.py")]
+    for sub in SOURCE_PACKAGES:
+        files += [*(package / sub).rglob("*.py"), *(package / sub).rglob("*.yaml")]
+    digest = hashlib.blake2b(digest_size=8)
+    for path in sorted(files):
+        digest.update(path.relative_to(package).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+@cache
+def code_version() -> str:
+    """The package version and the :func:`source_digest` of the installed package."""
+    from tda_pipe import __version__
+
+    return f"{__version__}+{source_digest(Path(__file__).resolve().parent.parent)}"
+
+
 class StageCache:
     """Stage outputs on disk under ``root`` (default :func:`default_cache_dir`).
 
@@ -41,8 +67,9 @@ class StageCache:
     enabled : bool, default True
         ``False``: every lookup misses and nothing is stored (``--no-cache``); keys are still
         computed.
-    version : str
-        Folded into every key, so a new release never reads an older one's entries.
+    version : str, optional
+        Folded into every key (default :func:`code_version`), so other code never reads
+        these entries.
 
     Examples
     --------
@@ -59,11 +86,9 @@ class StageCache:
     def __init__(
         self, root: str | Path | None = None, *, enabled: bool = True, version: str | None = None
     ) -> None:
-        from tda_pipe import __version__
-
         self.root = Path(root) if root is not None else default_cache_dir()
         self.enabled = enabled
-        self.version = __version__ if version is None else version
+        self.version = code_version() if version is None else version
 
     def key(
         self, stage: str, params: dict, input_keys: list[str | None], fingerprint: bytes = b""

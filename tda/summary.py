@@ -11,12 +11,16 @@ __all__ = ["default_scales", "summarize"]
 
 
 def default_scales(diagrams: Diagrams, n: int = 5) -> list[float]:
-    """``n`` scales spread over the finite deaths (10%, 25%, 50%, 75%, 90% quantiles)."""
+    """``n`` scales from 10% to 90% of the largest finite death (10, 25, 50, 75, 90% for 5).
+
+    Evenly spread rather than quantiles of the deaths: the many short H0 bars would otherwise
+    pull every scale below the birth of the loops and voids the reader is looking for.
+    """
     deaths = np.concatenate([d[np.isfinite(d[:, 1]), 1] for d in diagrams])
-    if deaths.size == 0:
+    if deaths.size == 0 or deaths.max() <= 0:
         return []
-    qs = np.array([0.1, 0.25, 0.5, 0.75, 0.9]) if n == 5 else np.linspace(0.1, 0.9, n)
-    return sorted({float(f"{v:.4g}") for v in np.quantile(deaths, qs)})
+    fractions = np.array([0.1, 0.25, 0.5, 0.75, 0.9]) if n == 5 else np.linspace(0.1, 0.9, n)
+    return sorted({float(f"{v:.4g}") for v in fractions * deaths.max()})
 
 
 def summarize(diagrams: Diagrams, scales: list[float] | None = None, top: int = 5) -> dict:

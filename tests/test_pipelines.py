@@ -14,7 +14,7 @@ import yaml
 import tda_pipe as tp
 from tda_pipe.cli import main
 from tda_pipe.pipelines import stages as stage_registry
-from tda_pipe.pipelines.cache import StageCache
+from tda_pipe.pipelines.cache import StageCache, code_version, source_digest
 from tda_pipe.pipelines.runner import run_pipeline
 from tda_pipe.pipelines.spec import SpecError, load_spec, parse_spec
 
@@ -162,6 +162,23 @@ def test_cache_hits_and_selective_recompute(tmp_path, ring, monkeypatch):
     # no cache: everything runs
     run_pipeline(parse_spec(SPEC), ring, None, cache=StageCache(tmp_path / "x", enabled=False))
     assert counts["load"] == 3 and not (tmp_path / "x").exists()
+
+
+def test_cache_keys_change_with_the_code(tmp_path):
+    (tmp_path / "tda").mkdir()
+    (tmp_path / "tda" / "persistence.py").write_text("x = 1\n")
+    (tmp_path / "cli.py").write_text("y = 1\n")
+    before = source_digest(tmp_path)
+    (tmp_path / "tda" / "persistence.py").write_text("x = 2\n")
+    assert source_digest(tmp_path) != before
+    (tmp_path / "tda" / "persistence.py").write_text("x = 1\n")
+    assert source_digest(tmp_path) == before
+    (tmp_path / "notes.txt").write_text("not code")  # only code counts
+    assert source_digest(tmp_path) == before
+    assert code_version().startswith(tp.__version__ + "+")
+    assert StageCache(tmp_path).key("report", {}, []) != StageCache(tmp_path, version="x").key(
+        "report", {}, []
+    )
 
 
 def test_run_json_records_the_pipeline_and_features(tmp_path, ring):
