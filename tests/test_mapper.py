@@ -8,6 +8,7 @@ import networkx as nx
 import numpy as np
 import pytest
 import torch
+from scipy.cluster.hierarchy import fcluster, linkage
 from sklearn.cluster import DBSCAN, AgglomerativeClustering
 
 from tda_pipe.datasets import circle
@@ -19,7 +20,13 @@ from tda_pipe.pipelines.mapper import (
     run_mapper,
     train_mapper_gnn_job,
 )
-from tda_pipe.tda.mapper import Cover, Mapper, lens_values, summarize_graph
+from tda_pipe.tda.mapper import (
+    Cover,
+    Mapper,
+    lens_values,
+    single_linkage_labels,
+    summarize_graph,
+)
 from tda_pipe.tda.mapper_attributes import attribute_graph, cloud_scale, feature_names
 from tda_pipe.tda.mapper_views import to_html, write_graphml, write_json
 from tda_pipe.tda.models.mapper_gnn import (
@@ -91,6 +98,20 @@ def test_balanced_cover_holds_equal_counts():
     inner, ends = counts[1:-1], counts[::7]
     assert max(inner) - min(inner) <= 3  # the end intervals stick out of the range
     assert min(ends) >= 0.85 * min(inner)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_largest_gap_cut_equals_scipy_single_linkage_cut_there(seed):
+    rng = np.random.default_rng(seed)
+    X = np.concatenate([rng.normal(c, 0.1, (30, 2)) for c in rng.uniform(-3, 3, (4, 2))])
+    tree = linkage(X, "single")
+    heights = np.concatenate([[0.0], tree[:, 2]])
+    i = int(np.argmax(np.diff(heights)))
+    expected = fcluster(tree, (heights[i] + heights[i + 1]) / 2, "distance")
+    labels = single_linkage_labels(X, min_gap=0.01)
+    assert len(set(labels)) > 1
+    pairs = set(zip(labels.tolist(), expected.tolist()))  # the same partition
+    assert len(pairs) == len(set(labels)) == len(set(expected))
 
 
 # -- known shapes ------------------------------------------------------------------------------
