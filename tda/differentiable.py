@@ -242,10 +242,10 @@ def _pairings(filtrations: list[F.Filtration], max_dim: int, n_jobs: int | None)
     H1 or H2 goes to a pool of worker processes kept between calls (joblib's loky backend,
     shared with the singularity scores); the clouds travel as small arrays and the pairs come
     back (16 clouds of 512 points in R^3, H0-H1, 2 cores: 0.78 s in 2 processes, 1.13 s in
-    one). H0 alone (a
-    spanning tree per cloud) and batches of fewer than :data:`PROCESS_MIN_POINTS` points in all
-    cost less than the round trip and stay in this process (16 clouds of 64 points: 40 ms in
-    this process, 50 ms through the pool; of 128 points: 83 ms and 70 ms).
+    one). H0 alone (a spanning tree per cloud) and batches of fewer than
+    :data:`PROCESS_MIN_POINTS` points in all cost less than the round trip and stay in this
+    process (16 clouds of 64 points: 40 ms in this process, 50 ms through the pool; of 128
+    points: 83 ms and 70 ms).
     """
     workers = min(len(filtrations), n_jobs or os.cpu_count() or 1)
     job = partial(_pairing, max_dim=max_dim)

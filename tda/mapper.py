@@ -32,7 +32,6 @@ import numpy as np
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
-from sklearn.cluster import AgglomerativeClustering
 
 from tda_pipe.errors import InputError
 from tda_pipe.tda.validation import check_points
@@ -316,6 +315,8 @@ def single_linkage_labels(points: np.ndarray, min_gap: float) -> np.ndarray:
     >>> single_linkage_labels(P, min_gap=10.0).tolist()
     [0, 0, 0, 0, 0]
     """
+    from sklearn.cluster import AgglomerativeClustering
+
     n = len(points)
     if n < 2:
         return np.zeros(n, dtype=np.int64)
