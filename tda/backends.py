@@ -11,8 +11,11 @@ same numbers as gudhi.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
+from tda_pipe.errors import InputError
 from tda_pipe.tda.filtrations import (
     AlphaFiltration,
     CubicalFiltration,
@@ -112,10 +115,31 @@ def rips_mst(filt: RipsFiltration, max_dim: int, n_threads: int = -1) -> Result:
     return [dgm], [(births, deaths)]
 
 
+GIOTTO_MAX_INDEX = 2**55 - 1
+"""giotto-ph numbers simplices in 55 bits; a larger index is an OverflowError mid-computation."""
+
+
+def _check_giotto_index(filt: RipsFiltration, max_dim: int) -> None:
+    """A full Rips complex whose top simplices giotto-ph cannot number is an :class:`InputError`.
+
+    H``max_dim`` needs the simplices of dimension ``max_dim + 1``: ``C(n, max_dim + 2)`` of them.
+    """
+    n = filt.n_vertices
+    if not np.isinf(filt.threshold) or math.comb(n, max_dim + 2) <= GIOTTO_MAX_INDEX:
+        return
+    largest = max(d for d in range(max_dim) if math.comb(n, d + 2) <= GIOTTO_MAX_INDEX)
+    raise InputError(
+        f"max_dim={max_dim} on {n} points: the Rips complex has C({n}, {max_dim + 2}) = "
+        f"{math.comb(n, max_dim + 2):.2e} simplices of dimension {max_dim + 1}, more than "
+        f"giotto-ph can number (2^55); use max_dim <= {largest} or a --threshold"
+    )
+
+
 def rips_giotto(filt: RipsFiltration, max_dim: int, n_threads: int = -1) -> Result:
     """giotto-ph's Ripser, generators on, values recomputed in float64 (see the note inside)."""
     from gph import ripser_parallel
 
+    _check_giotto_index(filt, max_dim)
     if filt.distances is not None and not filt.is_weighted:
         X, metric = filt.distances, "precomputed"
     elif filt.is_weighted or np.isinf(filt.threshold):

@@ -267,6 +267,11 @@ def test_auto_chooses_and_says_why():
         (np.zeros((4, 2)), {"filtration": "alpha", "backend": "ripser"}, "cannot compute"),
         (np.zeros((4, 2)), {"backend": "ripser", "return_pairs": True}, "no persistence pairs"),
         (np.zeros((4, 2)), {"max_dim": -1}, "max_dim"),
+        (
+            np.random.default_rng(0).random((400, 3)),
+            {"max_dim": 9, "filtration": "rips"},
+            r"max_dim=9 on 400 points.*more than giotto-ph can number.*max_dim <= 6",
+        ),
     ],
 )
 def test_bad_input_is_one_clear_line(data, kwargs, message):
