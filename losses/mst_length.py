@@ -7,7 +7,7 @@ import torch.nn.functional as nnf
 from torch import nn
 
 from tda_pipe.losses._checks import check_batch
-from tda_pipe.tda.differentiable import detached_distance_matrix, edge_lengths
+from tda_pipe.tda.differentiable import detached_squared_distances, edge_lengths
 from tda_pipe.tda.mst import dense_mst_edges
 
 __all__ = ["MSTLengthLoss"]
@@ -59,7 +59,7 @@ class MSTLengthLoss(nn.Module):
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         z = check_batch(z, "z")
         points = nnf.normalize(z, dim=1) if self.normalize else z
-        lengths = edge_lengths(points, dense_mst_edges(detached_distance_matrix(points)))
+        lengths = edge_lengths(points, dense_mst_edges(detached_squared_distances(points)))
         loss = -(lengths.sum() if self.reduction == "sum" else lengths.mean())
         if self.norm_penalty:
             loss = loss + self.norm_penalty * ((z.norm(dim=1) - 1) ** 2).mean()

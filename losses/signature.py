@@ -10,7 +10,7 @@ from torch import nn
 
 from tda_pipe.losses._checks import check_batch, check_dims
 from tda_pipe.tda.differentiable import (
-    detached_distance_matrix,
+    detached_squared_distances,
     edge_lengths,
     rips_pairing_edges,
 )
@@ -70,12 +70,15 @@ class SignatureLoss(nn.Module):
         x, z = check_batch(x, "x"), check_batch(z, "z")
         if x.shape[0] != z.shape[0]:
             raise ValueError(f"x and z must hold the same batch: {x.shape[0]} vs {z.shape[0]} rows")
-        dx, dz = detached_distance_matrix(x), detached_distance_matrix(z)
-        x_scale = float(dx.max()) if self.normalize and dx.max() > 0 else 1.0
+        dx2, dz2 = detached_squared_distances(x), detached_squared_distances(z)
+        x_scale = float(np.sqrt(dx2.max())) if self.normalize and dx2.max() > 0 else 1.0
         # both terms are 1/2 (A^X_e - A^Z_e)^2 summed over a pairing: one sum over pi^X then pi^Z
         edges = np.concatenate(
-            [rips_pairing_edges(dx, self.dims), rips_pairing_edges(dz, self.dims)]
+            [rips_pairing_edges(dx2, self.dims), rips_pairing_edges(dz2, self.dims)]
         )
-        ax = edge_lengths(x, edges) / x_scale
+        if x.requires_grad:
+            ax = edge_lengths(x, edges) / x_scale
+        else:  # fixed data (the usual case): its lengths are already in the pairing's matrix
+            ax = torch.from_numpy(np.sqrt(dx2[edges[:, 0], edges[:, 1]]) / x_scale).to(x)
         az = edge_lengths(z, edges) / self.latent_scale
         return 0.5 * ((ax - az.to(ax.dtype)) ** 2).sum()

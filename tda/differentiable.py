@@ -46,7 +46,7 @@ __all__ = [
     "alpha_persistence",
     "check_tensor",
     "cubical_persistence",
-    "detached_distance_matrix",
+    "detached_squared_distances",
     "edge_lengths",
     "lower_star_persistence",
     "pairwise_distances",
@@ -136,28 +136,35 @@ def _numpy(x: torch.Tensor) -> np.ndarray:
 # -- value gathering -------------------------------------------------------------------------
 
 
-def _safe_norm(v: torch.Tensor) -> torch.Tensor:
-    """Euclidean norm over the last axis with gradient 0 (not NaN) at the origin."""
-    sq = (v * v).sum(-1)
-    positive = sq > 0
-    return torch.where(positive, torch.sqrt(torch.where(positive, sq, torch.ones_like(sq))), sq)
+def _norm(v: torch.Tensor) -> torch.Tensor:
+    """Euclidean norm over the last axis; its gradient at the origin is 0, not NaN."""
+    return torch.linalg.vector_norm(v, dim=-1)
 
 
-def detached_distance_matrix(x: torch.Tensor) -> np.ndarray:
-    """Float64 numpy Euclidean distance matrix of the rows of ``x`` (no gradient): the input of
-    a pairing computation."""
-    points = x.detach().double()
-    return torch.cdist(points, points).cpu().numpy()
+def detached_squared_distances(x: torch.Tensor) -> np.ndarray:
+    """Float64 numpy matrix of squared Euclidean distances of the rows of ``x`` (no gradient).
+
+    The input of a Rips pairing: the order of the edges, all a pairing depends on, is the
+    order of the distances, and squaring spares a square root over n^2 entries.
+    """
+    p = x.detach().double()
+    sq = (p * p).sum(1)
+    d2 = torch.addmm(sq[:, None] + sq, p, p.T, alpha=-2.0).clamp_(min=0.0)
+    d2.diagonal().zero_()  # exact zeros where rounding left |x_i|^2 + |x_i|^2 - 2 x_i.x_i
+    return d2.cpu().numpy()
 
 
 def edge_lengths(x: torch.Tensor, edges: np.ndarray) -> torch.Tensor:
     """Lengths ``|x_i - x_j|`` of the ``(m, 2)`` index array ``edges``, differentiable in ``x``."""
     e = torch.as_tensor(edges, device=x.device)
-    return _safe_norm(x[e[:, 0]] - x[e[:, 1]])
+    return _norm(x.index_select(0, e[:, 0]) - x.index_select(0, e[:, 1]))
 
 
 def rips_pairing_edges(D: np.ndarray, dims: Sequence[int] = (0,)) -> np.ndarray:
     """The edges whose lengths are the births and deaths of the Rips classes in ``dims``.
+
+    ``D`` holds distances or any increasing function of them (such as the squared distances
+    of :func:`detached_squared_distances`): the pairing depends only on the order of the edges.
 
     For H0 these are the minimum spanning tree's edges (found without building a complex when
     ``dims == (0,)``); for H1 and H2 the creating and destroying edges of each finite class
@@ -183,14 +190,14 @@ def rips_pairing_edges(D: np.ndarray, dims: Sequence[int] = (0,)) -> np.ndarray:
 
 def pairwise_distances(x: torch.Tensor) -> torch.Tensor:
     """Euclidean distance matrix of the rows of ``x``, with finite gradients on ties."""
-    return _safe_norm(x[:, None, :] - x[None, :, :])
+    return _norm(x[:, None, :] - x[None, :, :])
 
 
 def _edge_gatherer(x: torch.Tensor, precomputed: bool, weights: torch.Tensor | None):
     """``values(i, j)``: torch values of edges ``(i, j)``; ``j == -1`` is the vertex ``i``."""
 
     def distance(i: torch.Tensor, j: torch.Tensor) -> torch.Tensor:
-        return x[i, j] if precomputed else _safe_norm(x[i] - x[j])
+        return x[i, j] if precomputed else _norm(x[i] - x[j])
 
     def values(i: np.ndarray, j: np.ndarray) -> torch.Tensor:
         i_t = torch.as_tensor(i, device=x.device)

@@ -8,11 +8,13 @@ the fly, so memory stays O(n) even when the distance matrix would not fit.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from tda_pipe.tda.filtrations import RipsFiltration
 
-__all__ = ["dense_mst_edges", "minimum_spanning_tree", "mst_h0", "prim"]
+__all__ = ["dense_mst_edges", "minimum_spanning_tree", "mst_h0", "prim", "prim_order"]
 
 
 def _row_function(filt: RipsFiltration):
@@ -38,36 +40,52 @@ def _row_function(filt: RipsFiltration):
     return lambda i: np.maximum(np.maximum(w, w[i]), (distance_row(i) + w + w[i]) / 2.0)
 
 
-def prim(row, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """Prim's algorithm; ``row(i)`` gives the edge values from vertex ``i`` to all vertices.
+def prim_order(row, n: int, parent: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Prim's algorithm from vertex 0; ``row(i)`` gives the edge values from ``i`` to all vertices.
 
-    Returns ``(n - 1, 2)`` edges and their values in the order they join the tree. Where the
-    graph is disconnected (infinite values), the edges joining a new component have
-    value ``inf`` and start at ``-1``.
+    Returns the vertices in the order they join the tree and the value of the edge each joins
+    by (``0`` for the start vertex). Where the graph is disconnected (infinite values), the
+    first vertex of each further component joins with value ``inf``. If ``parent`` (an int64
+    array of length ``n``) is given, ``parent[v]`` is set to the tree vertex ``v`` joins through,
+    ``-1`` for those joining with ``inf``.
     """
-    best = np.full(n, np.inf)
-    parent = np.full(n, -1, dtype=np.int64)
-    outside = np.ones(n, dtype=bool)  # not yet in the tree
+    best = np.full(n, np.inf)  # value of the cheapest edge into the tree; inf once inside
+    barrier = np.zeros(n)  # inf for tree vertices, so that new rows cannot lower their `best`
+    candidate = np.empty(n)
     closer = np.empty(n, dtype=bool)
-    edges = np.empty((n - 1, 2), dtype=np.int64)
-    values = np.empty(n - 1)
+    order = np.zeros(n, dtype=np.int64)
+    values = np.zeros(n)
+    if parent is not None:
+        parent.fill(-1)
     current = 0
-    for step in range(n - 1):  # few numpy calls per step: this loop is the hot path of H0 losses
-        outside[current] = False
-        best[current] = np.inf
-        d = row(current)
-        np.less(d, best, out=closer)
-        closer &= outside
-        np.copyto(best, d, where=closer)
-        np.copyto(parent, current, where=closer)
-        nxt = int(best.argmin())
-        if not outside[nxt]:  # everything left is unreachable: start a new component
-            nxt = int(outside.argmax())
-        edges[step, 0] = parent[nxt]
-        edges[step, 1] = nxt
-        values[step] = best[nxt]
-        current = nxt
-    return edges, values
+    barrier[0] = np.inf
+    for step in range(1, n):  # few numpy calls per step: this loop is the hot path of H0 losses
+        np.add(row(current), barrier, out=candidate)
+        if parent is not None:
+            np.less(candidate, best, out=closer)
+            np.copyto(parent, current, where=closer)
+        np.minimum(best, candidate, out=best)
+        current = int(best.argmin())
+        value = best[current]
+        if value == np.inf:  # everything left is unreachable: start a new component
+            current = int(barrier.argmin())
+            if parent is not None:
+                parent[current] = -1
+        order[step], values[step] = current, value
+        barrier[current] = best[current] = np.inf
+    return order, values
+
+
+def prim(row, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Edges ``(n - 1, 2)`` of a minimum spanning forest and their values, by Prim's algorithm.
+
+    ``row(i)`` gives the edge values from vertex ``i`` to all vertices. Edges are listed in
+    the order they join the tree; an edge joining a new component has value ``inf`` and
+    starts at ``-1``.
+    """
+    parent = np.empty(n, dtype=np.int64)
+    order, values = prim_order(row, n, parent)
+    return np.stack([parent[order[1:]], order[1:]], axis=1), values[1:]
 
 
 def minimum_spanning_tree(filt: RipsFiltration) -> tuple[np.ndarray, np.ndarray]:
@@ -131,7 +149,23 @@ def mst_h0(filt: RipsFiltration) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 def dense_mst_edges(D: np.ndarray) -> np.ndarray:
     """Edges ``(n - 1, 2)`` of a minimum spanning tree of a dense distance matrix.
 
-    Prim's algorithm: O(n^2) with n vectorised steps, several times faster than scipy's
-    Kruskal (which sorts all n^2 entries) on the dense batches of training losses.
+    Prim's algorithm without tracking parents: each vertex's parent is then its nearest
+    vertex among those that joined before it, found in one vectorised pass. O(n^2) with
+    n short steps, several times faster than scipy's Kruskal (which sorts all n^2 entries) on
+    the dense batches of training losses.
     """
-    return prim(D.__getitem__, len(D))[0]
+    n = len(D)
+    order, _ = prim_order(D.__getitem__, n)
+    # row k: distances from the k-th vertex to join to all vertices, in joining order
+    joined = np.take(D[order[1:]], order, axis=1) + _later_mask(n)
+    return np.stack([order[joined.argmin(axis=1)], order[1:]], axis=1)
+
+
+@functools.lru_cache(maxsize=8)
+def _later_mask(n: int) -> np.ndarray:
+    """``(n - 1, n)`` array: ``inf`` where column ``j`` joined after row ``k``'s vertex (the
+    ``k + 1``-th), ``0`` elsewhere."""
+    mask = np.zeros((n - 1, n))
+    mask[np.triu_indices(n - 1, 1, n)] = np.inf
+    mask.setflags(write=False)
+    return mask
