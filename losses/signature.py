@@ -71,14 +71,21 @@ class SignatureLoss(nn.Module):
         if x.shape[0] != z.shape[0]:
             raise ValueError(f"x and z must hold the same batch: {x.shape[0]} vs {z.shape[0]} rows")
         dx2, dz2 = detached_squared_distances(x), detached_squared_distances(z)
-        x_scale = float(np.sqrt(dx2.max())) if self.normalize and dx2.max() > 0 else 1.0
         # both terms are 1/2 (A^X_e - A^Z_e)^2 summed over a pairing: one sum over pi^X then pi^Z
         edges = np.concatenate(
             [rips_pairing_edges(dx2, self.dims), rips_pairing_edges(dz2, self.dims)]
         )
-        if x.requires_grad:
-            ax = edge_lengths(x, edges) / x_scale
-        else:  # fixed data (the usual case): its lengths are already in the pairing's matrix
-            ax = torch.from_numpy(np.sqrt(dx2[edges[:, 0], edges[:, 1]]) / x_scale).to(x)
+        ax = _data_lengths(x, dx2, edges)
+        if self.normalize and dx2.max() > 0:
+            farthest = np.array([np.unravel_index(dx2.argmax(), dx2.shape)])
+            ax = ax / _data_lengths(x, dx2, farthest)
         az = edge_lengths(z, edges) / self.latent_scale
         return 0.5 * ((ax - az.to(ax.dtype)) ** 2).sum()
+
+
+def _data_lengths(x: torch.Tensor, x_squared: np.ndarray, edges: np.ndarray) -> torch.Tensor:
+    """Lengths of ``edges`` in the data: gathered from ``x`` if it is trained, else read from
+    its squared distance matrix (fixed data, the usual case, needs no graph)."""
+    if x.requires_grad:
+        return edge_lengths(x, edges)
+    return torch.from_numpy(np.sqrt(x_squared[edges[:, 0], edges[:, 1]])).to(x)

@@ -74,6 +74,20 @@ def test_signature_loss_gradcheck_and_training_decreases_it():
     assert topo.latent_scale.grad is not None
 
 
+def test_signature_loss_is_the_same_with_a_trainable_input():
+    # fixed data reads its lengths from the pairing's matrix; data with a gradient gathers them
+    torch.manual_seed(1)
+    x = torch.randn(30, 6, dtype=torch.float64)
+    z = torch.randn(30, 2, dtype=torch.float64)
+    for dims in ((0,), (0, 1)):
+        loss = SignatureLoss(dims=dims, learn_scale=False)
+        fixed = loss(x, z)
+        trainable = x.clone().requires_grad_()
+        torch.testing.assert_close(loss(trainable, z), fixed, rtol=1e-12, atol=1e-12)
+        assert torch.autograd.gradcheck(loss, (trainable, z.requires_grad_()))
+        z = z.detach()
+
+
 def test_mst_length_loss_is_minus_the_spanning_tree_length():
     z = torch.randn(50, 8, dtype=torch.float64)
     unit = z / z.norm(dim=1, keepdim=True)
@@ -182,3 +196,27 @@ def test_total_persistence_descent_cleans_a_noisy_circle():
 def test_bad_arguments_raise_value_error_naming_them(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_losses_on_cuda_equal_cpu_and_keep_gradients_on_the_device():
+    torch.manual_seed(0)
+    x = torch.randn(64, 10, dtype=torch.float64)
+    z_cpu = torch.randn(64, 2, dtype=torch.float64, requires_grad=True)
+    z_gpu = z_cpu.detach().cuda().requires_grad_()
+    target = tp.persistence(tp.datasets.circle(30, seed=0), max_dim=1)
+    losses = [
+        lambda x, z: SignatureLoss(dims=(0, 1)).to(z.device)(x, z),
+        lambda x, z: MSTLengthLoss()(z),
+        lambda x, z: TotalPersistenceLoss(dim=1)(rips_persistence(z, 1)),
+        lambda x, z: DiagramDistanceLoss(target, dim=1)(rips_persistence(z, 1)),
+    ]
+    for loss in losses:
+        on_cpu, on_gpu = loss(x, z_cpu), loss(x.cuda(), z_gpu)
+        assert on_gpu.device.type == "cuda"
+        torch.testing.assert_close(on_gpu.cpu(), on_cpu)
+        on_cpu.backward()
+        on_gpu.backward()
+        assert z_gpu.grad.device.type == "cuda"
+        torch.testing.assert_close(z_gpu.grad.cpu(), z_cpu.grad)
+        z_cpu.grad = z_gpu.grad = None
