@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import doctest
 from pathlib import Path
 
 import numpy as np
@@ -11,13 +10,10 @@ import trimesh
 from PIL import Image
 from scipy.integrate import quad
 
-from tda_pipe import datasets
 from tda_pipe.datasets import (
     circle,
     klein_bottle,
     load,
-    readers,
-    shapes,
     sphere,
     swiss_roll,
     torus,
@@ -395,9 +391,3 @@ def test_generator_arguments_are_checked():
 def test_shipped_torus_example_is_the_seeded_torus():
     data = load(ROOT / "examples" / "torus.npy")
     np.testing.assert_allclose(data.array, torus(400, noise=0.02, seed=0), rtol=0, atol=1e-12)
-
-
-@pytest.mark.parametrize("module", [datasets, readers, shapes], ids=lambda m: m.__name__)
-def test_docstring_examples_run(module):
-    result = doctest.testmod(module)
-    assert result.attempted > 0 and result.failed == 0

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import doctest
-
 import numpy as np
 import pytest
 from sklearn.manifold import trustworthiness as sklearn_trustworthiness
 
 from tda_pipe.errors import InputError
-from tda_pipe.tda import metrics
 from tda_pipe.tda.metrics import (
     continuity,
     embedding_metrics,
@@ -126,8 +123,3 @@ def test_a_perfect_embedding_scores_perfectly():
 def test_bad_input_raises_input_error(call, message):
     with pytest.raises(InputError, match=message):
         call()
-
-
-def test_docstring_examples_run():
-    result = doctest.testmod(metrics)
-    assert result.attempted > 0 and result.failed == 0
