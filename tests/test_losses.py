@@ -99,6 +99,19 @@ def test_mst_length_loss_is_minus_the_spanning_tree_length():
     assert mean == pytest.approx(-raw / 49)
 
 
+def test_gradcheck_of_the_mst_and_persistence_losses():
+    torch.manual_seed(2)
+    z = torch.randn(24, 3, dtype=torch.float64, requires_grad=True)
+    for loss in (
+        MSTLengthLoss(),
+        MSTLengthLoss(normalize=False, norm_penalty=0.5, reduction="mean"),
+        lambda z: TotalPersistenceLoss(dim=1, order=2.0)(rips_persistence(z, 1)),
+        lambda z: TotalPersistenceLoss(dim=0, skip_longest=2)(rips_persistence(z, 1)),
+        lambda z: PersistenceEntropyLoss(dim=1)(rips_persistence(z, 1)),
+    ):
+        assert torch.autograd.gradcheck(loss, (z,))
+
+
 def test_mst_length_loss_spreads_a_collapsed_batch():
     torch.manual_seed(0)
     z = (torch.randn(64, 3) * 0.01 + torch.tensor([1.0, 0.0, 0.0])).requires_grad_()
