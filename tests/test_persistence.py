@@ -317,3 +317,21 @@ def test_threads_never_change_the_diagram():
     assert tp.bottleneck(single, many) < 1e-12
     reference = ripser.ripser(X, maxdim=1)["dgms"]
     assert tp.bottleneck(many, tp.Diagrams(reference)) < 1e-6
+
+
+def test_a_long_full_rips_computation_is_announced(caplog):
+    from tda_pipe.tda.persistence import _warn_if_slow
+
+    def warned(n: int, max_dim: int, threshold: float | None = None) -> bool:
+        caplog.clear()
+        points = tp.datasets.sphere(n, dim=2, seed=0)
+        with caplog.at_level("WARNING", logger="tda_pipe"):
+            _warn_if_slow(F.rips(points, threshold=threshold), max_dim, "giotto-ph")
+        return "without a threshold" in caplog.text
+
+    assert warned(600, 2)  # C(600, 4) = 5.3e9 tetrahedra: over a minute here
+    assert warned(120, 4)
+    assert not warned(300, 2)  # 3.3e8: seconds
+    assert not warned(3000, 1)  # H1 scans few of its triangles
+    assert not warned(600, 2, threshold=0.3)
+    assert not warned(163, 9)  # giotto-ph refuses it outright (InputError)
