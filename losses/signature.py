@@ -76,9 +76,10 @@ class SignatureLoss(nn.Module):
             [rips_pairing_edges(dx2, self.dims), rips_pairing_edges(dz2, self.dims)]
         )
         ax = _data_lengths(x, dx2, edges)
-        if self.normalize and dx2.max() > 0:
-            farthest = np.array([np.unravel_index(dx2.argmax(), dx2.shape)])
-            ax = ax / _data_lengths(x, dx2, farthest)
+        if self.normalize:
+            farthest = np.unravel_index(dx2.argmax(), dx2.shape)  # one pass over n^2 entries
+            if dx2[farthest] > 0:
+                ax = ax / _data_lengths(x, dx2, np.array([farthest]))
         az = edge_lengths(z, edges) / self.latent_scale
         return 0.5 * ((ax - az.to(ax.dtype)) ** 2).sum()
 
