@@ -28,6 +28,8 @@ from tda_pipe.tda.mst import mst_h0
 __all__ = [
     "alpha_gudhi",
     "cubical_gudhi",
+    "full_rips_top_simplices",
+    "giotto_refuses",
     "lower_star_gudhi",
     "rips_giotto",
     "rips_gudhi",
@@ -119,19 +121,27 @@ GIOTTO_MAX_INDEX = 2**55 - 1
 """giotto-ph numbers simplices in 55 bits; a larger index is an OverflowError mid-computation."""
 
 
-def _check_giotto_index(filt: RipsFiltration, max_dim: int) -> None:
-    """A full Rips complex whose top simplices giotto-ph cannot number is an :class:`InputError`.
+def full_rips_top_simplices(filt: RipsFiltration, max_dim: int) -> int:
+    """``C(n, max_dim + 2)``: the simplices of dimension ``max_dim + 1`` that H``max_dim`` of a
+    Rips complex without a threshold scans; ``0`` when ``filt`` has a threshold."""
+    return math.comb(filt.n_vertices, max_dim + 2) if np.isinf(filt.threshold) else 0
 
-    H``max_dim`` needs the simplices of dimension ``max_dim + 1``: ``C(n, max_dim + 2)`` of them.
-    """
-    n = filt.n_vertices
-    if not np.isinf(filt.threshold) or math.comb(n, max_dim + 2) <= GIOTTO_MAX_INDEX:
+
+def giotto_refuses(filt: RipsFiltration, max_dim: int) -> bool:
+    """Whether the full complex has top simplices that giotto-ph cannot number."""
+    return full_rips_top_simplices(filt, max_dim) > GIOTTO_MAX_INDEX
+
+
+def _check_giotto_index(filt: RipsFiltration, max_dim: int) -> None:
+    """A full Rips complex whose top simplices giotto-ph cannot number is an :class:`InputError`."""
+    if not giotto_refuses(filt, max_dim):
         return
-    largest = max(d for d in range(max_dim) if math.comb(n, d + 2) <= GIOTTO_MAX_INDEX)
+    n = filt.n_vertices
+    largest = max(d for d in range(max_dim) if not giotto_refuses(filt, d))
     raise InputError(
         f"max_dim={max_dim} on {n} points: the Rips complex has C({n}, {max_dim + 2}) = "
-        f"{math.comb(n, max_dim + 2):.2e} simplices of dimension {max_dim + 1}, more than "
-        f"giotto-ph can number (2^55); use max_dim <= {largest} or a --threshold"
+        f"{full_rips_top_simplices(filt, max_dim):.2e} simplices of dimension {max_dim + 1}, "
+        f"more than giotto-ph can number (2^55); use max_dim <= {largest} or a --threshold"
     )
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import math
 
 import numpy as np
 
@@ -61,19 +60,18 @@ thread: 400 points H2 20 s, 600 points H2 78 s, 120 points H4 57 s)."""
 
 def _warn_if_slow(filt: Filtration, max_dim: int, backend: str) -> None:
     """Say, before it starts, that a full Rips complex of H2 or above will take long."""
-    if filt.kind != "rips" or max_dim < 2 or np.isfinite(filt.threshold):
+    if filt.kind != "rips" or max_dim < 2:
         return
-    n = filt.n_vertices
-    count = math.comb(n, max_dim + 2)
-    if backend == "giotto-ph" and count > backends.GIOTTO_MAX_INDEX:
-        return  # giotto-ph refuses it with its own message
+    if backend == "giotto-ph" and backends.giotto_refuses(filt, max_dim):
+        return  # refused with its own message
+    count = backends.full_rips_top_simplices(filt, max_dim)
     if count > SLOW_RIPS_SIMPLICES:
         logger.warning(
             "Rips H%d on %d points without a threshold: %.1e simplices of dimension %d to scan, "
             "which can take minutes or more; a threshold, a lower max_dim, or the alpha "
             "filtration (points in R^2 or R^3) is faster",
             max_dim,
-            n,
+            filt.n_vertices,
             count,
             max_dim + 1,
         )
