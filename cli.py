@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 import typing
 from collections.abc import Callable, Iterator
@@ -29,6 +30,13 @@ ClickException = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "Cl
 
 
 NoCache = Annotated[bool, typer.Option("--no-cache", help="Recompute every stage; store nothing.")]
+Overwrite = Annotated[
+    bool,
+    typer.Option(
+        "--overwrite",
+        help="Replace other tda-pipe results in --out (files tda-pipe did not write are kept).",
+    ),
+]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar, no table.")]
 SetItems = Annotated[
     list[str] | None,
@@ -126,6 +134,7 @@ def analyze(
         typer.Option(help="Comma-separated Betti scales (default: 10-90% of the largest death)."),
     ] = None,
     dtm_k: Annotated[int, typer.Option("--dtm-k", help="Neighbours for the DTM filtration.")] = 10,
+    overwrite: Overwrite = False,
     no_cache: NoCache = False,
     quiet: Quiet = False,
 ) -> None:
@@ -146,7 +155,9 @@ def analyze(
         dtm_k=dtm_k,
     )
     with _stage_bar(quiet, total=5) as advance:
-        result = run_analyze(input, out, options, progress=advance, cache=_cache(no_cache))
+        result = run_analyze(
+            input, out, options, progress=advance, cache=_cache(no_cache), overwrite=overwrite
+        )
     if not quiet:
         _print_summary(result.summary, result.out_dir)
 
@@ -193,6 +204,7 @@ def singularity(
     sample: Annotated[
         int | None, typer.Option(help="Use N random points (or mesh samples).")
     ] = None,
+    overwrite: Overwrite = False,
     no_cache: NoCache = False,
     quiet: Quiet = False,
 ) -> None:
@@ -213,7 +225,9 @@ def singularity(
     )
     out_dir = out if out is not None else Path(f"{input.stem}_singularity")
     with _stage_bar(quiet, total=2) as advance:
-        summary = run_singularity(input, out_dir, options, progress=advance, cache=_cache(no_cache))
+        summary = run_singularity(
+            input, out_dir, options, progress=advance, cache=_cache(no_cache), overwrite=overwrite
+        )
     if quiet:
         return
     table = Table(header_style="bold", caption=f"results in {out_dir}/")
@@ -256,6 +270,11 @@ def _cache(no_cache: bool) -> StageCache:
     return StageCache(enabled=not no_cache)
 
 
+def _file_name(name: str) -> str:
+    """``name`` with every run of characters unfit for a folder name replaced by ``_``."""
+    return re.sub(r"[^\w.-]+", "_", name).strip("._") or "pipeline"
+
+
 @app.command("run")
 def run_command(
     spec: Annotated[Path, typer.Argument(help="Pipeline file (.yaml, .yml or .toml).")],
@@ -263,9 +282,11 @@ def run_command(
         Path | None, typer.Argument(help="The input file, for ${input} in the pipeline.")
     ] = None,
     out: Annotated[
-        Path | None, typer.Option("--out", "-o", help="Results folder (default: <stem>_tda/).")
+        Path | None,
+        typer.Option("--out", "-o", help="Results folder (default: <stem>_<pipeline name>/)."),
     ] = None,
     set_items: SetItems = None,
+    overwrite: Overwrite = False,
     no_cache: NoCache = False,
     quiet: Quiet = False,
 ) -> None:
@@ -277,9 +298,16 @@ def run_command(
     if input is None and pipeline.uses_input:
         raise InputError(f"{spec} reads ${{input}}; give one: tda-pipe run {spec} points.npy")
     target = input if input is not None else spec
-    out_dir = out if out is not None else Path(f"{target.stem}_tda")
+    out_dir = out if out is not None else Path(f"{target.stem}_{_file_name(pipeline.name)}")
     with _stage_bar(quiet, total=len(pipeline.input_calls)) as advance:
-        result = run_pipeline(pipeline, target, out_dir, cache=_cache(no_cache), progress=advance)
+        result = run_pipeline(
+            pipeline,
+            target,
+            out_dir,
+            cache=_cache(no_cache),
+            progress=advance,
+            overwrite=overwrite,
+        )
     if quiet:
         return
     report = result.artifacts.get("report")
@@ -302,7 +330,8 @@ def batch(
         typer.Option("--pipeline", "-p", help="Pipeline file (default: the analyze pipeline)."),
     ] = None,
     out: Annotated[
-        Path | None, typer.Option("--out", "-o", help="Batch folder (default: <source>_tda/).")
+        Path | None,
+        typer.Option("--out", "-o", help="Batch folder (default: <source>_batch/)."),
     ] = None,
     workers: Annotated[
         int | None,
@@ -312,6 +341,7 @@ def batch(
         str | None, typer.Option(help="Address of a running Dask scheduler (tcp://host:8786).")
     ] = None,
     set_items: SetItems = None,
+    overwrite: Overwrite = False,
     no_cache: NoCache = False,
     quiet: Quiet = False,
 ) -> None:
@@ -326,7 +356,7 @@ def batch(
     if workers is not None and workers < 0:
         raise InputError(f"--workers must be >= 0, got {workers}")
     spec = load_spec(pipeline, set_items)
-    out_dir = out if out is not None else Path(f"{Path(source.split(':')[0]).name}_tda")
+    out_dir = out if out is not None else Path(f"{Path(source.split(':')[0]).name}_batch")
     counts = {"done": 0, "failed": 0, "skipped": 0}
     with Progress(
         SpinnerColumn(),
@@ -356,6 +386,7 @@ def batch(
                 scheduler=scheduler,
                 cache=_cache(no_cache),
                 progress=progress,
+                overwrite=overwrite,
             )
         except KeyboardInterrupt:
             err_console.print(
@@ -494,6 +525,7 @@ def train_autoencoder_command(
         int, typer.Option("--eval-points", help="Measure the embedding on at most N points.")
     ] = 2000,
     k: Annotated[int, typer.Option("-k", help="Neighbours of the rank-based measures.")] = 10,
+    overwrite: Overwrite = False,
     quiet: Quiet = False,
 ) -> None:
     """Train a topological autoencoder (Moor et al., ICML 2020); write model, latent, measures."""
@@ -529,7 +561,9 @@ def train_autoencoder_command(
         def progress(stats) -> None:
             bar.update(task, completed=stats.epoch, recon=stats.recon, topo=stats.topo)
 
-        result = train_autoencoder_job(data, out_dir, options, progress=progress)
+        result = train_autoencoder_job(
+            data, out_dir, options, progress=progress, overwrite=overwrite
+        )
     if not quiet:
         table = Table(header_style="bold", caption=f"results in {result.out_dir}/")
         table.add_column("measure")
@@ -571,6 +605,7 @@ def mapper(
     color: Annotated[str, typer.Option(help="Node attribute colouring the views.")] = "lens",
     sample: Annotated[int | None, typer.Option(help="Use N random points.")] = None,
     seed: Annotated[int, typer.Option(help="Seed for --sample, subsampling and layout.")] = 0,
+    overwrite: Overwrite = False,
     no_cache: NoCache = False,
     quiet: Quiet = False,
 ) -> None:
@@ -590,7 +625,9 @@ def mapper(
         seed=seed,
     )
     with _stage_bar(quiet, total=2) as advance:
-        result = run_mapper(input, out, options, progress=advance, cache=_cache(no_cache))
+        result = run_mapper(
+            input, out, options, progress=advance, cache=_cache(no_cache), overwrite=overwrite
+        )
     if not quiet:
         g = result.summary["graph"]
         Console().print(
@@ -626,6 +663,7 @@ def train_mapper_gnn_command(
         int, typer.Option("--per-class", help="Clouds a class for 'shapes'.")
     ] = 20,
     seed: Annotated[int, typer.Option(help="Seed.")] = 0,
+    overwrite: Overwrite = False,
     quiet: Quiet = False,
 ) -> None:
     """Train the Mapper GNN on labelled clouds; cross-validate plain vs attributed graphs."""
@@ -647,7 +685,9 @@ def train_mapper_gnn_command(
         seed=seed,
     )
     with err_console.status("training", spinner="dots") as status:
-        result = train_mapper_gnn_job(data, out, options, progress=lambda step: status.update(step))
+        result = train_mapper_gnn_job(
+            data, out, options, progress=lambda step: status.update(step), overwrite=overwrite
+        )
     if not quiet:
         for name, score in result.summary["cross_validation"].items():
             Console().print(f"{name:<12} {folds}-fold accuracy {score['mean']:.3f}")
@@ -677,6 +717,7 @@ def train_filtration_command(
         float, typer.Option("--test-fraction", help="Share of each class held out.")
     ] = 0.3,
     seed: Annotated[int, typer.Option(help="Seed of the subsample, split and weights.")] = 0,
+    overwrite: Overwrite = False,
     quiet: Quiet = False,
 ) -> None:
     """Train a point-cloud classifier through a learned filtration (Nishikawa et al. 2023)."""
@@ -711,7 +752,7 @@ def train_filtration_command(
                 description=f"loss {stats.train_loss:.3f}, test accuracy {stats.test_acc:.2f}",
             )
 
-        result = train_filtration_job(data, out, options, progress=progress)
+        result = train_filtration_job(data, out, options, progress=progress, overwrite=overwrite)
     if not quiet:
         final = result.metrics
         Console().print(
@@ -738,6 +779,12 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         err_console.print("interrupted", markup=False)
         return 130
+    except OSError as exc:  # a full disk, a read-only or vanished folder: what and where
+        where = f"{exc.filename}: " if exc.filename else ""
+        err_console.print(
+            f"error: {where}{exc.strerror or exc}", markup=False, highlight=False, soft_wrap=True
+        )
+        return 2
     return rc if isinstance(rc, int) else 0
 
 

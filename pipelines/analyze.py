@@ -13,7 +13,6 @@ from pathlib import Path
 
 from tda_pipe.errors import InputError
 from tda_pipe.pipelines.cache import StageCache
-from tda_pipe.pipelines.runner import replace_dir as _replace_dir  # noqa: F401 (helpers)
 from tda_pipe.pipelines.runner import run_pipeline
 from tda_pipe.pipelines.spec import PipelineSpec, load_spec
 from tda_pipe.tda.diagrams import Diagrams
@@ -94,12 +93,16 @@ def analyze(
     options: AnalyzeOptions | None = None,
     progress: Callable[[str], None] | None = None,
     cache: StageCache | None = None,
+    *,
+    overwrite: bool = False,
 ) -> AnalyzeResult:
     """Diagrams, features, figures and a summary of one input file, written to ``out``.
 
     ``out`` (default ``<stem>_tda/``) receives ``diagrams.npz``, ``features.npz``,
-    ``summary.json``, ``diagram.png``, ``barcode.png`` and ``run.json``. ``progress`` is called
-    with each stage's label as it starts.
+    ``summary.json``, ``diagram.png``, ``barcode.png`` and ``run.json``. An existing ``out`` is
+    replaced only if it holds ``analyze`` results of the same input; anything else is refused
+    before work starts (``overwrite``: replace other results, keeping files tda-pipe did not
+    write). ``progress`` is called with each stage's label as it starts.
 
     Examples
     --------
@@ -108,8 +111,9 @@ def analyze(
     >>> tmp = pathlib.Path(tempfile.mkdtemp())
     >>> np.save(tmp / "ring.npy", circle(100, seed=0))
     >>> res = analyze(tmp / "ring.npy", tmp / "ring_tda")
-    >>> sorted(p.name for p in res.out_dir.iterdir())
-    ['barcode.png', 'diagram.png', 'diagrams.npz', 'features.npz', 'run.json', 'summary.json']
+    >>> sorted(p.name for p in res.out_dir.iterdir())  # doctest: +NORMALIZE_WHITESPACE
+    ['.tda-pipe.json', 'barcode.png', 'diagram.png', 'diagrams.npz', 'features.npz',
+     'run.json', 'summary.json']
     >>> res.summary["dimensions"]["H1"]["n_classes"] > 0
     True
     """
@@ -118,7 +122,14 @@ def analyze(
     opts.check()
     out_dir = Path(out) if out is not None else default_out_dir(path)
     run = run_pipeline(
-        analyze_spec(opts), path, out_dir, cache=cache, progress=progress, keep=("diagrams",)
+        analyze_spec(opts),
+        path,
+        out_dir,
+        cache=cache,
+        progress=progress,
+        keep=("diagrams",),
+        written_by="analyze",
+        overwrite=overwrite,
     )
     summary = json.loads(run.artifacts["report"]["summary.json"])
     return AnalyzeResult(run.out_dir, run.artifacts["diagrams"], summary, run.seconds)

@@ -4,6 +4,10 @@ Each input's results are written by :func:`~tda_pipe.pipelines.runner.run_pipeli
 ``OUT/<input stem>/`` through a temporary folder, so a result folder is either complete or
 absent. An input that fails is recorded in ``OUT/failures.jsonl`` (input, stage, error) and the
 batch goes on; a re-run skips inputs whose folder holds a ``run.json`` of the same pipeline.
+``OUT`` carries the marker of :mod:`~tda_pipe.pipelines.results`: a folder that is not this
+pipeline's batch over this source is refused unless ``overwrite`` (which still deletes nothing
+tda-pipe did not write), and a second batch on the same ``OUT`` is refused while one runs.
+Warnings raised while processing the inputs are said once, with the number of inputs.
 The summary statistics of every finished input land in ``OUT/features.parquet``, one row each,
 with the input's label where its folder has a ``labels.csv`` (``file,label``). Stages of scope
 ``batch`` (``distances``) run once at the end, over every finished input.
@@ -19,12 +23,10 @@ from __future__ import annotations
 import json
 import logging
 import os
-import re
-import shutil
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -37,6 +39,14 @@ from tda_pipe.datasets.collection import (
 from tda_pipe.datasets.readers import READABLE_SUFFIXES
 from tda_pipe.errors import InputError
 from tda_pipe.pipelines.cache import StageCache
+from tda_pipe.pipelines.results import (
+    LOCK,
+    MARKER,
+    check_out_dir,
+    clean_temporaries,
+    exclusive_lock,
+    read_marker,
+)
 from tda_pipe.pipelines.runner import RUN_FILE, StageError, run_pipeline
 from tda_pipe.pipelines.spec import PipelineSpec, parse_spec
 from tda_pipe.pipelines.stages import OutputFiles
@@ -46,7 +56,7 @@ __all__ = ["BatchReport", "find_inputs", "run_batch"]
 FAILURES_FILE = "failures.jsonl"
 TABLE_FILE = "features.parquet"
 GENERATED_INPUTS = "inputs"
-_STALE_TMP = re.compile(r"^\..+\.tmp$")
+logger = logging.getLogger("tda_pipe")
 
 
 @dataclass
@@ -59,6 +69,7 @@ class BatchReport:
     failed: list[dict] = field(default_factory=list)
     table: Path | None = None
     seconds: float = 0.0
+    warnings: dict[str, list[str]] = field(default_factory=dict)
 
 
 def _generated(source: str, out: Path) -> Path:
@@ -134,20 +145,57 @@ def process_input(
     cache_root: str | None,
     use_cache: bool,
     n_threads: int,
+    overwrite: bool = False,
 ) -> dict:
-    """Run one input (on a worker): ``{"status", "error", "stage", "row"}``, never raising."""
+    """Run one input (on a worker): ``{"status", "error", "stage", "row", "warnings"}``, never
+    raising. ``warnings`` maps each warning's format string to its first message: the batch
+    says each kind once instead of once per input."""
     from threadpoolctl import threadpool_limits
 
     spec = parse_spec(spec_dict, source)
     cache = StageCache(cache_root, enabled=use_cache)
+    with _captured_warnings() as warnings:
+        try:
+            with threadpool_limits(n_threads):
+                result = run_pipeline(
+                    spec,
+                    path,
+                    out_dir,
+                    cache=cache,
+                    n_threads=n_threads,
+                    written_by=spec.name,
+                    overwrite=overwrite,
+                )
+            outcome = {"status": "done", "row": result.row}
+        except StageError as exc:
+            outcome = {"status": "failed", "stage": exc.stage, "error": str(exc)}
+        except Exception as exc:  # a bug must not stop the batch either; the record names it
+            outcome = {"status": "failed", "stage": None, "error": f"{type(exc).__name__}: {exc}"}
+    return {**outcome, "warnings": warnings}
+
+
+class _Collect(logging.Handler):
+    def __init__(self, into: dict[str, str]) -> None:
+        super().__init__(logging.WARNING)
+        self.into = into
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.into.setdefault(str(record.msg), record.getMessage())
+
+
+@contextmanager
+def _captured_warnings() -> Iterator[dict[str, str]]:
+    """Collect the ``tda_pipe`` logger's warnings instead of printing them."""
+    into: dict[str, str] = {}
+    handler = _Collect(into)
+    propagate = logger.propagate
+    logger.addHandler(handler)
+    logger.propagate = False
     try:
-        with threadpool_limits(n_threads):
-            result = run_pipeline(spec, path, out_dir, cache=cache, n_threads=n_threads)
-    except StageError as exc:
-        return {"status": "failed", "stage": exc.stage, "error": str(exc)}
-    except Exception as exc:  # a bug must not stop the batch either; the record names it
-        return {"status": "failed", "stage": None, "error": f"{type(exc).__name__}: {exc}"}
-    return {"status": "done", "row": result.row}
+        yield into
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = propagate
 
 
 def _is_done(folder: Path, digest: str) -> dict | None:
@@ -156,13 +204,6 @@ def _is_done(folder: Path, digest: str) -> dict | None:
     except (OSError, ValueError):
         return None
     return record if record.get("pipeline_digest") == digest else None
-
-
-def _clean_stale(out: Path) -> None:
-    """Remove temporary folders left by a batch that was killed while writing."""
-    for p in out.iterdir():
-        if p.is_dir() and _STALE_TMP.match(p.name):
-            shutil.rmtree(p, ignore_errors=True)
 
 
 @contextmanager
@@ -248,7 +289,9 @@ def _write_table(out: Path, rows: list[dict]) -> Path | None:
 
 def _run_batch_stages(
     spec: PipelineSpec, inputs: list[Path], names: list[str], out: Path, cache: StageCache
-) -> None:
+) -> list[str]:
+    """Run the batch-scope stages over the finished inputs; the names of the files written."""
+    written = []
     wanted = tuple({name for c in spec.batch_calls for name in c.stage.inputs})
     artifacts: dict[str, list] = {name: [] for name in wanted}
     for path in inputs:
@@ -264,6 +307,8 @@ def _run_batch_stages(
             if isinstance(value, OutputFiles):
                 for file_name, content in value.items():
                     _write_atomic(out / file_name, content)
+                    written.append(file_name)
+    return written
 
 
 def run_batch(
@@ -275,6 +320,7 @@ def run_batch(
     scheduler: str | None = None,
     cache: StageCache | None = None,
     progress: Callable[[str, str], None] | None = None,
+    overwrite: bool = False,
 ) -> BatchReport:
     """Run ``spec`` on every input of ``source``; results under ``out``.
 
@@ -295,6 +341,15 @@ def run_batch(
     progress : callable, optional
         Called as ``progress(event, name)`` with event ``"start"`` (name: the input count),
         ``"done"``, ``"failed"`` or ``"skipped"``.
+    overwrite : bool, default False
+        Accept an ``out`` that holds other results or foreign files (nothing of them is
+        deleted; result folders of this batch's inputs are replaced).
+
+    Raises
+    ------
+    InputError
+        ``out`` is not this batch's folder (without ``overwrite``), another batch is writing
+        it, or ``source`` has no inputs.
 
     Returns
     -------
@@ -311,10 +366,46 @@ def run_batch(
     (7, 0, 'features.parquet')
     """
     out = Path(out)
+    written_by = f"batch {spec.name}"
+    check_out_dir(out, written_by, str(source), overwrite=overwrite)
     out.mkdir(parents=True, exist_ok=True)
-    _clean_stale(out)
+    with ExitStack() as stack:
+        if not stack.enter_context(exclusive_lock(out / LOCK, wait=False)):
+            raise InputError(
+                f"{out} is being written by another tda-pipe batch; wait for it to finish or "
+                "choose another results folder"
+            )
+        check_out_dir(out, written_by, str(source), overwrite=overwrite)  # now under the lock
+        clean_temporaries(out)
+        return _run_locked(spec, source, out, workers, scheduler, cache, progress, overwrite)
+
+
+def _write_marker(out: Path, written_by: str, source: str, names: list[str]) -> None:
+    """Mark ``out`` as this batch's folder, holding ``names`` and what it held of ours."""
+    marker = read_marker(out)
+    same = marker and marker.get("written_by") == written_by and marker.get("input") == source
+    names = {*names, FAILURES_FILE, TABLE_FILE, GENERATED_INPUTS}
+    names |= set(marker["files"]) if same else set()
+    from tda_pipe import __version__
+
+    record = {"written_by": written_by, "input": source, "files": sorted(names)}
+    _write_atomic(out / MARKER, (json.dumps({**record, "version": __version__}) + "\n").encode())
+
+
+def _run_locked(
+    spec: PipelineSpec,
+    source: str | Path,
+    out: Path,
+    workers: int | None,
+    scheduler: str | None,
+    cache: StageCache | None,
+    progress: Callable[[str, str], None] | None,
+    overwrite: bool,
+) -> BatchReport:
     inputs = find_inputs(source, out)
     names = result_names(inputs)
+    written_by, source_id = f"batch {spec.name}", str(source)
+    _write_marker(out, written_by, source_id, names)
     if workers is None:
         workers = os.cpu_count() or 1
     cache = cache if cache is not None else StageCache()
@@ -334,7 +425,7 @@ def run_batch(
         todo.append(i)
     start = time.perf_counter()
     n_threads = _threads_per_worker(workers, scheduler)
-    shared = (str(cache.root), cache.enabled, n_threads)
+    shared = (str(cache.root), cache.enabled, n_threads, overwrite)
     jobs = [
         (spec.to_dict(), spec.source, str(inputs[i]), str(out / names[i]), *shared) for i in todo
     ]
@@ -342,6 +433,8 @@ def run_batch(
         with _executor(workers if todo else 0, scheduler) as execute:
             for k, outcome in execute(process_input, jobs):
                 i = todo[k]
+                for template, message in outcome["warnings"].items():
+                    report.warnings.setdefault(template, []).append(message)
                 if outcome["status"] == "done":
                     rows[i] = outcome["row"]
                     report.done.append(names[i])
@@ -352,11 +445,13 @@ def run_batch(
     finally:
         report.seconds = time.perf_counter() - start
         _finish(report, out, inputs, names, rows)
+        _say_warnings(report.warnings)
     if spec.batch_calls:
         finished = sorted(rows)
-        _run_batch_stages(
+        written = _run_batch_stages(
             spec, [inputs[i] for i in finished], [names[i] for i in finished], out, cache
         )
+        _write_marker(out, written_by, source_id, written)
     return report
 
 
@@ -365,11 +460,7 @@ def _finish(
 ) -> None:
     """Write ``failures.jsonl`` and ``features.parquet`` for what has finished so far."""
     lines = "".join(json.dumps(f) + "\n" for f in report.failed)
-    failures = out / FAILURES_FILE
-    if lines:
-        _write_atomic(failures, lines.encode())
-    else:
-        failures.unlink(missing_ok=True)
+    _write_atomic(out / FAILURES_FILE, lines.encode())  # empty when nothing failed
     labels: dict[Path, dict[str, str]] = {}
     table = []
     for i in sorted(rows):
@@ -381,3 +472,10 @@ def _finish(
             row["label"] = labels[folder].get(inputs[i].name)
         table.append({**row, **rows[i]})
     report.table = _write_table(out, table)
+
+
+def _say_warnings(warnings: dict[str, list[str]]) -> None:
+    """Each kind of warning the inputs raised, once, with how many inputs raised it."""
+    for messages in warnings.values():
+        more = f" (and {len(messages) - 1} more inputs)" if len(messages) > 1 else ""
+        logger.warning("%s%s", messages[0], more)

@@ -21,7 +21,8 @@ from tda_pipe.datasets.collection import read_collection, shape_collection
 from tda_pipe.errors import InputError
 from tda_pipe.pipelines.builtin_stages import file_digest
 from tda_pipe.pipelines.cache import StageCache
-from tda_pipe.pipelines.runner import run_pipeline, write_folder
+from tda_pipe.pipelines.results import check_out_dir, write_folder
+from tda_pipe.pipelines.runner import run_pipeline
 from tda_pipe.pipelines.spec import parse_spec
 from tda_pipe.pipelines.stages import OutputFiles, params_model, stage
 from tda_pipe.tda.mapper import CLUSTERERS, COVER_KINDS, Cover, Mapper, parse_lens, summarize_graph
@@ -194,13 +195,17 @@ def run_mapper(
     options: MapperOptions | None = None,
     progress: Callable[[str], None] | None = None,
     cache: StageCache | None = None,
+    *,
+    overwrite: bool = False,
 ) -> MapperResult:
     """The attributed Mapper graph of one point cloud file, with views, written to ``out``.
 
     ``out`` (default ``<stem>_mapper/``) receives ``graph.json`` (networkx node-link),
     ``graph.graphml``, ``mapper.html`` (interactive, self-contained), ``mapper.png``,
     ``summary.json`` (nodes, edges, components, independent cycles, attribute summaries) and
-    ``run.json``. ``progress`` is called with each stage's label as it starts.
+    ``run.json``. ``progress`` is called with each stage's label as it starts. An existing
+    ``out`` is replaced only if it holds Mapper results of the same input (``overwrite``:
+    replace other results, keeping files tda-pipe did not write).
 
     Examples
     --------
@@ -211,7 +216,7 @@ def run_mapper(
     >>> opts = MapperOptions(lens="coordinate:1", intervals=8)
     >>> res = run_mapper(tmp / "ring.npy", tmp / "ring_mapper", opts)
     >>> sorted(p.name for p in res.out_dir.iterdir())  # doctest: +NORMALIZE_WHITESPACE
-    ['graph.graphml', 'graph.json', 'mapper.html', 'mapper.png', 'run.json',
+    ['.tda-pipe.json', 'graph.graphml', 'graph.json', 'mapper.html', 'mapper.png', 'run.json',
      'summary.json']
     >>> res.summary["graph"]["independent_cycles"]
     1
@@ -227,7 +232,7 @@ def run_mapper(
             "stages": [{"load": {"sample": opts.sample, "seed": opts.seed}}, {"mapper": params}],
         }
     )
-    run = run_pipeline(spec, path, out_dir, cache=cache, progress=progress)
+    run = run_pipeline(spec, path, out_dir, cache=cache, progress=progress, overwrite=overwrite)
     summary = json.loads(run.artifacts["mapper"]["summary.json"])
     return MapperResult(run.out_dir, run.artifacts["graph"], summary)
 
@@ -311,11 +316,16 @@ def _cross_validate(graphs: list, y: np.ndarray, opts: GNNOptions) -> dict:
     return out
 
 
+GNN_WRITTEN_BY = "train mapper-gnn"
+
+
 def train_mapper_gnn_job(
     data: str | Path,
     out: str | Path,
     options: GNNOptions | None = None,
     progress: Callable[[str], None] | None = None,
+    *,
+    overwrite: bool = False,
 ) -> GNNResult:
     """Train the Mapper GNN on a labelled collection of clouds; write the model and scores.
 
@@ -324,13 +334,14 @@ def train_mapper_gnn_job(
     shape collection. ``out`` receives ``model.pt`` (``torch.load`` gives the state dict,
     the model's shape, the classes and the Mapper options) and ``summary.json`` (the
     cross-validated accuracies, plain vs attributed graphs). ``progress`` gets ``"graphs"``,
-    ``"cross-validation"``, ``"training"`` and ``"write"``.
+    ``"cross-validation"``, ``"training"`` and ``"write"``. ``out`` is checked before training,
+    like every results folder (:func:`~tda_pipe.pipelines.results.write_folder`).
     """
     import torch
 
     opts = options or GNNOptions()
     opts.check()
-    out_dir = Path(out)
+    out_dir = check_out_dir(out, GNN_WRITTEN_BY, data, overwrite=overwrite)
     report = progress or (lambda step: None)
     collection = _collection(data, opts)
     y = np.asarray(collection.labels)
@@ -375,4 +386,6 @@ def train_mapper_gnn_job(
         "model.pt": model_file.getvalue(),
         "summary.json": (json.dumps(summary, indent=2) + "\n").encode(),
     }
-    return GNNResult(write_folder(out_dir, files), summary)
+    return GNNResult(
+        write_folder(out_dir, files, GNN_WRITTEN_BY, data, overwrite=overwrite), summary
+    )

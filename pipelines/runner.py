@@ -7,17 +7,17 @@ touched at all when nothing below needs them.
 
 The results folder receives every :class:`~tda_pipe.pipelines.stages.OutputFiles` artifact and
 a ``run.json`` (the pipeline with every parameter, per-stage seconds and cache hits, and the
-summary-statistics row that batch runs collect). It is written under a hidden temporary name
-and renamed at the end, so a failed or interrupted run leaves no partial folder.
+summary-statistics row that batch runs collect). It is checked before any stage runs and
+written whole at the end by :func:`~tda_pipe.pipelines.results.write_folder`, so a failed or
+interrupted run leaves no partial folder, and a folder that holds anything but this pipeline's
+results on this input is refused, not replaced.
 """
 
 from __future__ import annotations
 
 import json
-import shutil
-import tempfile
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,6 +25,7 @@ import numpy as np
 
 from tda_pipe.errors import InputError
 from tda_pipe.pipelines.cache import StageCache
+from tda_pipe.pipelines.results import check_out_dir, write_folder
 from tda_pipe.pipelines.spec import PipelineSpec, StageCall
 from tda_pipe.pipelines.stages import OutputFiles
 
@@ -32,9 +33,7 @@ __all__ = [
     "RunResult",
     "StageError",
     "feature_row",
-    "replace_dir",
     "run_pipeline",
-    "write_folder",
 ]
 
 RUN_FILE = "run.json"
@@ -133,6 +132,8 @@ def run_pipeline(
     progress: Callable[[str], None] | None = None,
     n_threads: int | None = None,
     keep: tuple[str, ...] = (),
+    written_by: str | None = None,
+    overwrite: bool = False,
 ) -> RunResult:
     """Run the per-input stages of ``spec`` on the file ``path``; write results into ``out``.
 
@@ -143,7 +144,9 @@ def run_pipeline(
     path : str or Path
         The input, substituted for ``${input}``.
     out : str or Path or None
-        The results folder (replaced if it exists); ``None`` writes nothing.
+        The results folder; ``None`` writes nothing. An existing one is replaced only if it
+        holds this pipeline's results on this input (see
+        :func:`~tda_pipe.pipelines.results.write_folder`); it is checked before any stage runs.
     cache : StageCache, optional
         Where stage outputs are looked up and stored (default: a disabled cache).
     progress : callable, optional
@@ -152,6 +155,10 @@ def run_pipeline(
         Replaces ``n_threads=-1`` (all cores) in stage parameters: a batch worker's share.
     keep : tuple of str
         Artifacts to compute and return even if no stage's result needs them.
+    written_by : str, optional
+        Recorded in the folder's marker (default: the pipeline's name).
+    overwrite : bool, default False
+        Replace another command's results in ``out``, keeping files tda-pipe did not write.
 
     Returns
     -------
@@ -172,10 +179,14 @@ def run_pipeline(
     >>> res = run_pipeline(load_spec(), tmp / "ring.npy", tmp / "ring_tda")
     >>> res.artifacts["diagrams"].betti(1.0)
     [1, 1]
-    >>> sorted(p.name for p in res.out_dir.iterdir())
-    ['barcode.png', 'diagram.png', 'diagrams.npz', 'features.npz', 'run.json', 'summary.json']
+    >>> sorted(p.name for p in res.out_dir.iterdir())  # doctest: +NORMALIZE_WHITESPACE
+    ['.tda-pipe.json', 'barcode.png', 'diagram.png', 'diagrams.npz', 'features.npz',
+     'run.json', 'summary.json']
     """
     path = Path(path)
+    written_by = written_by or spec.name
+    if out is not None:
+        check_out_dir(out, written_by, path, overwrite=overwrite)
     cache = cache if cache is not None else StageCache(enabled=False)
     calls = [call.with_input(path) for call in spec.input_calls]
     if n_threads is not None:
@@ -229,7 +240,9 @@ def run_pipeline(
             "cached": result.cached,
             "features": result.row,
         }
-        result.out_dir = write_results(Path(out), files, record)
+        contents = {name: data for group in files for name, data in group.items()}
+        contents[RUN_FILE] = (json.dumps(record, indent=2) + "\n").encode()
+        result.out_dir = write_folder(out, contents, written_by, path, overwrite=overwrite)
     return result
 
 
@@ -238,43 +251,3 @@ def _with_threads(call: StageCall, n_threads: int) -> StageCall:
         return call
     params = call.params.model_copy(update={"n_threads": n_threads})
     return StageCall(call.position, call.stage, params)
-
-
-def write_results(out_dir: Path, files: list[OutputFiles], record: dict) -> Path:
-    """Write ``files`` and ``run.json`` into ``out_dir`` (see :func:`write_folder`)."""
-    contents = {name: data for group in files for name, data in group.items()}
-    contents[RUN_FILE] = (json.dumps(record, indent=2) + "\n").encode()
-    return write_folder(out_dir, contents)
-
-
-def write_folder(out_dir: str | Path, files: Mapping[str, bytes]) -> Path:
-    """Write ``{name: bytes}`` as the folder ``out_dir``, whole or not at all.
-
-    The files go into a hidden temporary folder beside ``out_dir``, which is then renamed over
-    it (an earlier ``out_dir`` is replaced), so a reader never sees a half-written folder.
-    """
-    out_dir = Path(out_dir)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".tmp", dir=out_dir.parent))
-    try:
-        for name, content in files.items():
-            (tmp / name).write_bytes(content)
-        replace_dir(tmp, out_dir)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return out_dir
-
-
-def replace_dir(src: Path, dest: Path) -> None:
-    """Move the finished folder ``src`` to ``dest``, replacing an earlier result."""
-    if dest.exists():
-        if not dest.is_dir():
-            raise InputError(f"--out {dest} exists and is not a folder")
-        old = dest.with_name(f".{dest.name}.old")
-        shutil.rmtree(old, ignore_errors=True)
-        dest.rename(old)
-        src.rename(dest)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        src.rename(dest)

@@ -162,12 +162,16 @@ def run_singularity(
     options: SingularityOptions | None = None,
     progress: Callable[[str], None] | None = None,
     cache: StageCache | None = None,
+    *,
+    overwrite: bool = False,
 ) -> dict:
     """Euclidicity of the points in ``path``, written to the folder ``out``.
 
     ``out`` receives ``singularity.csv`` (columns ``index, euclidicity, euclidicity_max,
-    peak_r, peak_s, intrinsic_dim``), ``singularity.png``, ``summary.json`` and ``run.json``;
-    an earlier folder there is replaced. ``progress`` is called with each stage's label.
+    peak_r, peak_s, intrinsic_dim``), ``singularity.png``, ``summary.json`` and ``run.json``.
+    An existing ``out`` is replaced only if it holds singularity results of the same input
+    (``overwrite``: replace other results, keeping files tda-pipe did not write).
+    ``progress`` is called with each stage's label.
 
     Returns
     -------
@@ -183,7 +187,7 @@ def run_singularity(
     >>> opts = SingularityOptions(dim=2, steps=2, k=40, max_points=40)
     >>> summary = run_singularity(tmp / "wedge.npy", tmp / "out", opts)
     >>> sorted(p.name for p in (tmp / "out").iterdir())
-    ['run.json', 'singularity.csv', 'singularity.png', 'summary.json']
+    ['.tda-pipe.json', 'run.json', 'singularity.csv', 'singularity.png', 'summary.json']
     """
     opts = options or SingularityOptions()
     opts.check()
@@ -197,5 +201,5 @@ def run_singularity(
             ],
         }
     )
-    run = run_pipeline(spec, path, out, cache=cache, progress=progress)
+    run = run_pipeline(spec, path, out, cache=cache, progress=progress, overwrite=overwrite)
     return json.loads(run.artifacts["singularity"]["summary.json"])

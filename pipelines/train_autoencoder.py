@@ -25,7 +25,7 @@ from matplotlib.figure import Figure
 from tda_pipe.datasets import LoadedInput, load
 from tda_pipe.datasets.topoae import digits, spheres
 from tda_pipe.errors import InputError
-from tda_pipe.pipelines.runner import write_folder
+from tda_pipe.pipelines.results import check_out_dir, write_folder
 from tda_pipe.pipelines.stages import OutputFiles, params_model, stage
 from tda_pipe.tda.metrics import embedding_metrics
 from tda_pipe.tda.models.autoencoder import (
@@ -99,11 +99,16 @@ class AutoencoderJobResult:
     timings: dict[str, float] = field(default_factory=dict)
 
 
+WRITTEN_BY = "train autoencoder"
+
+
 def train_autoencoder_job(
     data: str | Path,
     out: str | Path,
     options: AutoencoderOptions | None = None,
     progress: Callable[[EpochStats], None] | None = None,
+    *,
+    overwrite: bool = False,
 ) -> AutoencoderJobResult:
     """Train a topological autoencoder on ``data`` and write its results folder ``out``.
 
@@ -120,11 +125,14 @@ def train_autoencoder_job(
         ``"spheres"``, ``"digits"``, or a point cloud file read by
         :func:`~tda_pipe.datasets.load` (labels from an ``.npz``'s ``labels`` or ``y``).
     out : str or Path
-        Results folder; an earlier one is replaced.
+        Results folder; an earlier one of the same job on the same data is replaced, any other
+        existing folder refused (see :func:`~tda_pipe.pipelines.results.write_folder`).
     options : AutoencoderOptions, optional
         Training and evaluation options.
     progress : callable, optional
         Called with an :class:`~tda_pipe.tda.models.autoencoder.EpochStats` after each epoch.
+    overwrite : bool, default False
+        Replace other results in ``out``, keeping files tda-pipe did not write.
 
     Returns
     -------
@@ -142,10 +150,11 @@ def train_autoencoder_job(
     >>> opts = AutoencoderOptions(epochs=1, n_points=200, eval_points=100)
     >>> res = train_autoencoder_job("digits", out, opts)
     >>> sorted(p.name for p in res.out_dir.iterdir())
-    ['latent.npy', 'latent.png', 'loss.png', 'metrics.json', 'model.pt']
+    ['.tda-pipe.json', 'latent.npy', 'latent.png', 'loss.png', 'metrics.json', 'model.pt']
     """
     opts = options or AutoencoderOptions()
     opts.check()
+    check_out_dir(out, WRITTEN_BY, data, overwrite=overwrite)
     start = time.perf_counter()
     X, labels = _load_data(data, opts.n_points, opts.seed)
     load_seconds, _ = _since(start)
@@ -153,7 +162,7 @@ def train_autoencoder_job(
         fit = fit_and_report(X, labels, opts, source=str(data), progress=progress)
     except InputError as exc:
         raise InputError(f"{data}: {exc}") from exc
-    out_dir = write_folder(out, fit.files)
+    out_dir = write_folder(out, fit.files, WRITTEN_BY, data, overwrite=overwrite)
     return AutoencoderJobResult(
         out_dir, fit.metrics, fit.history, {"load": load_seconds, **fit.seconds}
     )

@@ -24,7 +24,7 @@ from matplotlib.figure import Figure
 
 from tda_pipe.datasets.collection import ShapeCollection, read_collection
 from tda_pipe.errors import InputError
-from tda_pipe.pipelines.runner import write_folder
+from tda_pipe.pipelines.results import check_out_dir, write_folder
 from tda_pipe.tda.models.topological_classifier import (
     EpochStats,
     TopologicalClassifier,
@@ -90,11 +90,16 @@ class FiltrationJobResult:
     history: dict[str, list[float]]
 
 
+WRITTEN_BY = "train filtration"
+
+
 def train_filtration_job(
     data_folder: str | Path,
     out: str | Path,
     options: FiltrationOptions | None = None,
     progress: Callable[[EpochStats], None] | None = None,
+    *,
+    overwrite: bool = False,
 ) -> FiltrationJobResult:
     """Train a filtration-learning classifier on a collection folder and write ``out``.
 
@@ -111,11 +116,14 @@ def train_filtration_job(
         A folder of clouds with ``labels.csv``, read by
         :func:`~tda_pipe.datasets.collection.read_collection`.
     out : str or Path
-        Results folder; an earlier one is replaced.
+        Results folder; an earlier one of the same job on the same data is replaced, any other
+        existing folder refused (see :func:`~tda_pipe.pipelines.results.write_folder`).
     options : FiltrationOptions, optional
     progress : callable, optional
         Called with an :class:`~tda_pipe.tda.models.topological_classifier.EpochStats` after
         each epoch.
+    overwrite : bool, default False
+        Replace other results in ``out``, keeping files tda-pipe did not write.
 
     Returns
     -------
@@ -135,10 +143,11 @@ def train_filtration_job(
     >>> _ = write_collection(data, root / "shapes")
     >>> res = train_filtration_job(root / "shapes", root / "run", FiltrationOptions(epochs=2))
     >>> sorted(p.name for p in res.out_dir.iterdir())
-    ['curves.png', 'metrics.json', 'model.pt', 'weights.png']
+    ['.tda-pipe.json', 'curves.png', 'metrics.json', 'model.pt', 'weights.png']
     """
     opts = options or FiltrationOptions()
     opts.check()
+    check_out_dir(out, WRITTEN_BY, data_folder, overwrite=overwrite)
     start = time.perf_counter()
     collection = read_collection(data_folder)
     seconds = {"load": round(time.perf_counter() - start, 4)}
@@ -163,7 +172,7 @@ def train_filtration_job(
         "seconds": seconds,
     }
     shown = _pick(collection, opts.show)
-    _write(Path(out), result.model, collection, shown, report)
+    _write(Path(out), result.model, collection, shown, report, overwrite)
     return FiltrationJobResult(Path(out), metrics, history)
 
 
@@ -240,6 +249,7 @@ def _write(
     collection: ShapeCollection,
     shown: list[int],
     report: dict,
+    overwrite: bool,
 ) -> None:
     """Write the results as the folder ``out_dir``, whole or not at all."""
     model_file = io.BytesIO()
@@ -255,4 +265,4 @@ def _write(
         clouds = [collection.clouds[i][:n_points] for i in shown]
         names = [collection.names[i] for i in shown]
         files["weights.png"] = png_bytes(plot_weights(model, clouds, names))
-    write_folder(out_dir, files)
+    write_folder(out_dir, files, WRITTEN_BY, report["data"]["folder"], overwrite=overwrite)

@@ -158,6 +158,7 @@ def test_the_job_writes_its_files(tmp_path):
     result = train_autoencoder_job("spheres", tmp_path / "run", QUICK)
     out = tmp_path / "run"
     assert sorted(p.name for p in out.iterdir()) == [
+        ".tda-pipe.json",
         "latent.npy",
         "latent.png",
         "loss.png",

@@ -20,7 +20,7 @@ from tda_pipe.pipelines.batch import find_inputs, result_names, run_batch
 from tda_pipe.pipelines.spec import load_spec
 
 FAST = ["report.figures=false"]
-RESULT_FILES = {"diagrams.npz", "features.npz", "summary.json", "run.json"}
+RESULT_FILES = {".tda-pipe.json", "diagrams.npz", "features.npz", "summary.json", "run.json"}
 
 
 @pytest.fixture
@@ -165,7 +165,7 @@ def test_killed_batch_leaves_no_partial_results(tmp_path, shapes):
         assert {p.name for p in folder.iterdir()} == RESULT_FILES
     report = run_batch(load_spec(None, FAST), shapes, out, workers=0)
     assert len(report.skipped) == len(finished) and len(report.done) == 20 - len(finished)
-    assert not [p for p in out.iterdir() if p.name.startswith(".") and p.name.endswith(".tmp")]
+    assert not [p for p in out.iterdir() if ".tda-tmp-" in p.name or ".tda-old-" in p.name]
 
 
 def test_batch_and_datasets_commands(tmp_path, capsys):

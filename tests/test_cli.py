@@ -17,6 +17,7 @@ from tda_pipe.cli import main
 from tda_pipe.tda import filtrations as F
 
 EXPECTED_FILES = {
+    ".tda-pipe.json",
     "barcode.png",
     "diagram.png",
     "diagrams.npz",
@@ -60,10 +61,12 @@ def test_rerun_replaces_results_and_quiet_prints_nothing(tmp_path, capsys):
     np.save(tmp_path / "pts.npy", np.random.default_rng(0).random((50, 3)))
     out_dir = tmp_path / "res"
     assert run(capsys, str(tmp_path / "pts.npy"), "--out", str(out_dir))[0] == 0
-    (out_dir / "stale.txt").write_text("from an older run")
+    (out_dir / "diagrams.npz").write_bytes(b"an older run's file, replaced")
     code, out, err = run(capsys, str(tmp_path / "pts.npy"), "--out", str(out_dir), "--quiet")
     assert (code, out, err) == (0, "", "")
     assert {p.name for p in out_dir.iterdir()} == EXPECTED_FILES
+    assert tp.Diagrams.load(out_dir / "diagrams.npz").betti(0.0)[0] == 50
+    assert leftovers(tmp_path) == ["res"]  # no temporary folder left beside it
 
 
 def test_mesh_vertices_and_surface_sample(tmp_path, capsys):

@@ -20,6 +20,7 @@ def test_mapper_command_writes_graph_views_and_summary(tmp_path, capsys):
     assert "1 independent cycle(s)" in capsys.readouterr().out
     files = {p.name for p in (tmp_path / "m").iterdir()}
     assert files == {
+        ".tda-pipe.json",
         "graph.json",
         "graph.graphml",
         "mapper.html",
@@ -66,6 +67,7 @@ def test_train_autoencoder_command(tmp_path, capsys):
     args = ["train", "autoencoder", "--data", str(tmp_path / "pts.npz"), "--lam", "0.5"]
     assert main([*args, "--epochs", "2", "--out", str(out), "-q"]) == 0
     assert {p.name for p in out.iterdir()} == {
+        ".tda-pipe.json",
         "model.pt",
         "latent.npy",
         "latent.png",
@@ -128,6 +130,7 @@ def test_datasets_make_then_train_filtration(tmp_path, capsys):
                  "--out", str(out), "-q"])  # fmt: skip
     assert code == 0
     assert {p.name for p in out.iterdir()} == {
+        ".tda-pipe.json",
         "model.pt",
         "metrics.json",
         "curves.png",

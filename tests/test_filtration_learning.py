@@ -115,7 +115,7 @@ def test_job_writes_its_files_and_the_model_reloads(small_collection, tmp_path):
     options = FiltrationOptions(epochs=2, n_points=48, k=8, show=2)
     result = train_filtration_job(tmp_path / "shapes", tmp_path / "run", options)
     names = sorted(p.name for p in (tmp_path / "run").iterdir())
-    assert names == ["curves.png", "metrics.json", "model.pt", "weights.png"]
+    assert names == [".tda-pipe.json", "curves.png", "metrics.json", "model.pt", "weights.png"]
     report = json.loads((tmp_path / "run" / "metrics.json").read_text())
     assert len(report["history"]["test_acc"]) == 2
     assert report["final"] == result.metrics

@@ -227,7 +227,9 @@ def test_job_writes_its_files(tmp_path):
     np.save(tmp_path / "ring.npy", circle(300, noise=0.03, seed=0))
     opts = MapperOptions(lens="coordinate:1", intervals=8, overlap=0.3)
     result = run_mapper(tmp_path / "ring.npy", tmp_path / "out", opts)
-    assert sorted(p.name for p in result.out_dir.iterdir()) == sorted([*FILES, "run.json"])
+    assert sorted(p.name for p in result.out_dir.iterdir()) == sorted(
+        [*FILES, "run.json", ".tda-pipe.json"]
+    )
     summary = json.loads((tmp_path / "out" / "summary.json").read_text())
     assert summary["graph"]["independent_cycles"] == 1
     assert "h1_total" in summary["node_attributes"]
@@ -310,7 +312,7 @@ def test_gnn_needs_attributes_for_topological_features():
 def test_train_job_writes_model_and_summary(tmp_path):
     opts = GNNOptions(per_class=2, folds=0, epochs=5, intervals=5)
     result = train_mapper_gnn_job("shapes", tmp_path / "gnn", opts)
-    assert sorted(p.name for p in result.out_dir.iterdir()) == ["model.pt", "summary.json"]
+    assert sorted(p.name for p in result.out_dir.iterdir()) == [".tda-pipe.json", "model.pt", "summary.json"]
     saved = torch.load(result.out_dir / "model.pt")
     assert saved["classes"][0] == "sphere" and result.summary["clouds"] == 14
 

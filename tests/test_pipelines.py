@@ -221,6 +221,7 @@ def test_run_and_stages_commands(tmp_path, ring, capsys):
     code = main(["run", str(tmp_path / "spec.yaml"), str(ring), "--out", str(tmp_path / "o")])
     assert code == 0
     assert {p.name for p in (tmp_path / "o").iterdir()} == {
+        ".tda-pipe.json",
         "diagrams.npz",
         "features.npz",
         "summary.json",

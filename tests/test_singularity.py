@@ -99,7 +99,7 @@ def test_job_writes_results(tmp_path):
     opts = SingularityOptions(dim=2, steps=2, k=40, max_points=40, top=5)
     summary = run_singularity(tmp_path / "wedge.npy", tmp_path / "out", opts)
     names = sorted(p.name for p in (tmp_path / "out").iterdir())
-    assert names == ["run.json", "singularity.csv", "singularity.png", "summary.json"]
+    assert names == [".tda-pipe.json", "run.json", "singularity.csv", "singularity.png", "summary.json"]
     table = np.genfromtxt(tmp_path / "out" / "singularity.csv", delimiter=",", names=True)
     assert table.dtype.names[:6] == (
         "index",
