@@ -175,6 +175,33 @@ def sliced_wasserstein_distance(
     return (proj_a - proj_b).abs().sum(0).mean()
 
 
+def _target_tensor(target, dim: int) -> torch.Tensor:
+    """A loss target as a float64 ``(k, 2)`` tensor without gradient."""
+    if isinstance(target, (TorchDiagrams, Diagrams)):
+        if dim >= len(target):
+            raise ValueError(f"target holds dimensions 0..{len(target) - 1}, not dim={dim}")
+        target = target[dim]
+    if isinstance(target, torch.Tensor):
+        target = target.detach().cpu().double()
+    else:
+        try:
+            target = torch.as_tensor(np.asarray(target, dtype=np.float64))
+        except (TypeError, ValueError):
+            raise ValueError(
+                "target must be TorchDiagrams, Diagrams or a (k, 2) array of (birth, death), "
+                f"got {type(target).__name__}"
+            ) from None
+    if target.numel() == 0:
+        return target.reshape(0, 2)
+    if target.ndim != 2 or target.shape[1] != 2:
+        raise ValueError(
+            f"target must be a (k, 2) array of (birth, death), got {tuple(target.shape)}"
+        )
+    if torch.isnan(target).any():
+        raise ValueError("target holds NaN")
+    return target
+
+
 class DiagramDistanceLoss(nn.Module):
     """Distance from a predicted diagram to a fixed target diagram in one dimension.
 
@@ -184,8 +211,10 @@ class DiagramDistanceLoss(nn.Module):
 
     Parameters
     ----------
-    target : (k, 2) array or tensor, or Diagrams
-        The diagram to approach (for a Diagrams, its dimension ``dim``).
+    target : TorchDiagrams, Diagrams, (k, 2) tensor or array-like
+        The diagram to approach: for ``TorchDiagrams`` (the output of
+        :func:`~tda_pipe.tda.differentiable.rips_persistence` and its kin) or ``Diagrams``, its
+        dimension ``dim``; a tensor is detached (the target is a constant).
 
     Examples
     --------
@@ -212,10 +241,7 @@ class DiagramDistanceLoss(nn.Module):
             raise ValueError(f"kind must be 'wasserstein' or 'sliced', got {kind!r}")
         if order < 1:
             raise ValueError(f"order must be >= 1, got {order}")
-        if isinstance(target, Diagrams):
-            target = target[dim]
-        target = torch.as_tensor(np.asarray(target, dtype=np.float64).reshape(-1, 2))
-        self.register_buffer("target", _finite(target))
+        self.register_buffer("target", _finite(_target_tensor(target, self.dim)))
         self.kind = kind
         self.order = order
         self.internal_p = internal_p

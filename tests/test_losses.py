@@ -159,6 +159,22 @@ def test_diagram_distance_loss_gradients_and_descent(kind):
     assert loss(rips_persistence(cloud, 1)).item() < 0.5 * start
 
 
+@pytest.mark.parametrize("kind", ["wasserstein", "sliced"])
+def test_diagram_distance_loss_takes_the_diagrams_it_is_given(kind):
+    """The target may be what rips_persistence returns (the README's block), Diagrams, or an
+    array: the same loss each way, and the target never carries a gradient."""
+    ring = torch.tensor(tp.datasets.circle(30, noise=0.05, seed=0), requires_grad=True)
+    torch_target = rips_persistence(ring, 1)
+    array = torch_target[1].detach().numpy()
+    x = torch.tensor(tp.datasets.circle(25, radius=0.6, noise=0.05, seed=1))
+    values = [
+        DiagramDistanceLoss(t, dim=1, kind=kind)(rips_persistence(x, 1)).item()
+        for t in (torch_target, tp.Diagrams([np.zeros((0, 2)), array]), array, array.tolist())
+    ]
+    assert values == pytest.approx([values[0]] * 4, rel=1e-12) and values[0] > 0.1
+    assert not DiagramDistanceLoss(torch_target, dim=1, kind=kind).target.requires_grad
+
+
 def test_total_persistence_and_entropy_values():
     d = torch.tensor([[0.0, 1.0], [0.0, 3.0], [1.0, 1.5], [0.0, float("inf")]])
     assert TotalPersistenceLoss(dim=0)(d).item() == pytest.approx(4.5)
@@ -203,6 +219,10 @@ def test_total_persistence_descent_cleans_a_noisy_circle():
         (lambda: MSTLengthLoss(reduction="max"), "reduction"),
         (lambda: TotalPersistenceLoss(dim=-1), "dim"),
         (lambda: DiagramDistanceLoss([[0, 1]], kind="nope"), "kind"),
+        (lambda: DiagramDistanceLoss([0, 1, 2]), "target must be a"),
+        (lambda: DiagramDistanceLoss([[0, float("nan")]]), "target holds NaN"),
+        (lambda: DiagramDistanceLoss(rips_persistence(torch.randn(9, 2), 1), dim=2), "target"),
+        (lambda: DiagramDistanceLoss(object()), "target must be"),
         (lambda: TotalPersistenceLoss()(np.zeros((3, 2))), "TorchDiagrams"),
     ],
 )
