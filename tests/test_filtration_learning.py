@@ -149,3 +149,10 @@ def test_bad_data_raise_input_error(small_collection, tmp_path):
     with pytest.raises(InputError, match="need one label each"):
         train_filtration_classifier(small_collection.clouds, [0, 1])
     assert not (tmp_path / "run").exists()
+
+
+def test_the_classifier_says_what_it_takes():
+    with pytest.raises(InputError, match="takes a ClassifierConfig, got int"):
+        TopologicalClassifier(7)
+    model = TopologicalClassifier(ClassifierConfig(classes=("a", "b", "c"), k=8))
+    assert model([torch.randn(30, 3), torch.randn(20, 3)]).shape == (2, 3)

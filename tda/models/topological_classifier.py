@@ -172,6 +172,11 @@ class TopologicalClassifier(nn.Module):
 
     def __init__(self, config: ClassifierConfig) -> None:
         super().__init__()
+        if not isinstance(config, ClassifierConfig):
+            raise InputError(
+                f"TopologicalClassifier takes a ClassifierConfig, got {type(config).__name__}; "
+                "e.g. TopologicalClassifier(ClassifierConfig(classes=('circle', 'disc')))"
+            )
         if config.mode not in MODES:
             raise InputError(f"unknown mode {config.mode!r}; choose {', '.join(MODES)}")
         self.config = config
