@@ -196,6 +196,9 @@ def singularity(
     max_points: Annotated[
         int, typer.Option("--max-points", help="Larger annuli are thinned to this many points.")
     ] = 80,
+    min_points: Annotated[
+        int, typer.Option("--min-points", help="Annuli with fewer points are not scored.")
+    ] = 10,
     n_jobs: Annotated[
         int, typer.Option("--n-jobs", "-j", help="Worker processes (-1: all cores).")
     ] = -1,
@@ -218,6 +221,7 @@ def singularity(
         steps=steps,
         k=k,
         max_points=max_points,
+        min_points=min_points,
         n_jobs=n_jobs,
         seed=seed,
         top=top,

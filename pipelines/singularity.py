@@ -42,6 +42,7 @@ class SingularityOptions:
     steps: int = 3
     k: int = 100
     max_points: int = 80
+    min_points: int = 10
     n_jobs: int = 1
     seed: int = 0
     top: int = 10
@@ -49,6 +50,8 @@ class SingularityOptions:
 
     def check(self) -> None:
         """Reject option values that need no data to be seen wrong."""
+        if self.min_points < 2:
+            raise InputError(f"--min-points must be >= 2, got {self.min_points}")
         for name in ("dim", "steps", "k", "max_points", "top"):
             if getattr(self, name) < 1:
                 raise InputError(
@@ -145,6 +148,7 @@ def singularity_stage(params: SingularityParams, data: LoadedInput) -> dict:
         n_jobs=opts.n_jobs,
         seed=opts.seed,
         max_points=opts.max_points,
+        min_points=opts.min_points,
     )
     summary = _summary(data.path, data.array, scores, opts)
     title = f"{data.path.name}: Euclidicity (model R^{opts.dim})"

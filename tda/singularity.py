@@ -290,7 +290,8 @@ def _warn_uncovered(result: np.ndarray, min_points: int) -> None:
     if bare == len(result):
         raise InputError(
             f"every annulus holds fewer than min_points={min_points} points; widen them "
-            "(a larger s, a smaller r, or leave r and s unset) or lower min_points"
+            "(a larger s, a smaller r, or leave r and s unset) or lower min_points "
+            "(--min-points)"
         )
     if bare:
         logger.warning(

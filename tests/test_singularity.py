@@ -99,7 +99,13 @@ def test_job_writes_results(tmp_path):
     opts = SingularityOptions(dim=2, steps=2, k=40, max_points=40, top=5)
     summary = run_singularity(tmp_path / "wedge.npy", tmp_path / "out", opts)
     names = sorted(p.name for p in (tmp_path / "out").iterdir())
-    assert names == [".tda-pipe.json", "run.json", "singularity.csv", "singularity.png", "summary.json"]
+    assert names == [
+        ".tda-pipe.json",
+        "run.json",
+        "singularity.csv",
+        "singularity.png",
+        "summary.json",
+    ]
     table = np.genfromtxt(tmp_path / "out" / "singularity.csv", delimiter=",", names=True)
     assert table.dtype.names[:6] == (
         "index",
@@ -113,3 +119,17 @@ def test_job_writes_results(tmp_path):
     on_disk = json.loads((tmp_path / "out" / "summary.json").read_text())
     assert on_disk == summary and len(summary["most_singular"]) == 5
     assert not list(tmp_path.glob(".out*"))
+
+
+def test_the_fix_the_error_names_is_an_option_of_the_command(tmp_path, capsys):
+    from tda_pipe.cli import main
+
+    np.save(tmp_path / "s.npy", sphere(200, seed=0))
+    args = ["singularity", str(tmp_path / "s.npy"), "--r", "0.05,0.06", "--s", "0.1,0.12",
+            "--steps", "1", "-k", "40", "-j", "1", "-q"]  # fmt: skip
+    assert main([*args, "--out", str(tmp_path / "a")]) == 2
+    err = capsys.readouterr().err
+    assert "--min-points" in err and not (tmp_path / "a").exists()
+    assert main([*args, "--min-points", "2", "--out", str(tmp_path / "b")]) == 0
+    summary = json.loads((tmp_path / "b" / "summary.json").read_text())
+    assert summary["options"]["min_points"] == 2 and summary["unscored_points"] < 200
