@@ -141,6 +141,8 @@ def _check_writable(out_dir: Path) -> None:
         raise InputError(
             f"{out_dir} is the working folder or above it; name a new folder for the results"
         )
+    if resolved.is_dir() and not os.access(resolved, os.W_OK | os.X_OK):
+        raise InputError(f"{out_dir} is read-only; choose another results folder")
     parent = resolved.parent
     while not parent.exists():
         parent = parent.parent

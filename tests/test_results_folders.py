@@ -124,6 +124,9 @@ def test_an_unwritable_parent_is_refused_before_any_work(cloud, capsys, monkeypa
     code, err = cli(capsys, "analyze", str(cloud), "--out", "res")
     assert code == 2 and "cannot write in" in err
     assert not (cloud.parent / "res").exists()
+    (cloud.parent / "res").mkdir()
+    code, err = cli(capsys, "analyze", str(cloud), "--out", "res")
+    assert code == 2 and "res is read-only" in err
 
 
 # -- atomic swaps, locks, temporaries -----------------------------------------------------------
