@@ -27,7 +27,13 @@ from tda_pipe.pipelines.spec import parse_spec
 from tda_pipe.pipelines.stages import OutputFiles, params_model, stage
 from tda_pipe.tda.mapper import CLUSTERERS, COVER_KINDS, Cover, Mapper, parse_lens, summarize_graph
 from tda_pipe.tda.mapper_attributes import attribute_graph
-from tda_pipe.tda.mapper_views import graphml_text, node_link_json, plot_mapper, to_html
+from tda_pipe.tda.mapper_views import (
+    color_attributes,
+    graphml_text,
+    node_link_json,
+    plot_mapper,
+    to_html,
+)
 from tda_pipe.tda.models.mapper_gnn import FEATURES, graph_tensors, train_mapper_gnn
 from tda_pipe.tda.plotting import png_bytes
 
@@ -175,6 +181,12 @@ def mapper_stage(params: MapperParams, data: LoadedInput) -> dict:
     if opts.attributes:
         attribute_graph(G, X, max_points=opts.max_points, seed=opts.seed)
     G.graph["lens"] = opts.lens
+    colors = color_attributes(G)
+    if len(G) and opts.color not in colors:
+        hint = "" if opts.attributes else " (the topological ones need --attributes)"
+        raise InputError(
+            f"--color {opts.color!r} is not a node attribute; choose {', '.join(colors)}{hint}"
+        )
     title = f"{data.path.name}: Mapper, lens {opts.lens}"
     summary = _summary(data.path, X, G, opts)
     files = OutputFiles(

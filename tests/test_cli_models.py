@@ -40,6 +40,8 @@ def test_mapper_command_writes_graph_views_and_summary(tmp_path, capsys):
         (["--lens", "pca:0"], "pca"),
         (["--overlap", "1.5"], "--overlap"),
         (["--lens", "missing.npy"], "missing.npy"),
+        (["--color", "foo"], "--color 'foo' is not a node attribute; choose lens, h0_count"),
+        (["--color", "h1_total", "--no-attributes"], "need --attributes"),
     ],
 )
 def test_mapper_command_bad_options(tmp_path, capsys, option, message):
