@@ -36,6 +36,29 @@ def test_signature_loss_by_hand_on_a_line():
     assert normalized == pytest.approx((1 / 3 - 2) ** 2 + (2 / 3 - 4) ** 2)
 
 
+def _mst_pairs(points: np.ndarray) -> list[tuple[int, int]]:
+    tree = minimum_spanning_tree(cdist(points, points)).tocoo()
+    return list(zip(tree.row.tolist(), tree.col.tolist()))
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_signature_loss_equals_the_papers_formula_on_unrelated_data_and_latent(seed):
+    """An independent reference: both MSTs from scipy, data distances divided by the data's
+    largest distance (never the latent's), latent distances unscaled."""
+    rng = np.random.default_rng(seed)
+    x, z = rng.normal(size=(30, 5)), 3.0 * rng.normal(size=(30, 2))
+    dx, dz = cdist(x, x), cdist(z, z)
+    ax, az = dx / dx.max(), dz
+    reference = sum(
+        0.5 * (ax[i, j] - az[i, j]) ** 2
+        for pairs in (_mst_pairs(x), _mst_pairs(z))
+        for i, j in pairs
+    )
+    loss = SignatureLoss(normalize=True, learn_scale=False)
+    for data in (torch.tensor(x), torch.tensor(x, requires_grad=True)):  # fixed or trained data
+        assert loss(data, torch.tensor(z)).item() == pytest.approx(reference, rel=1e-10)
+
+
 def test_signature_loss_with_h1_uses_both_pairings():
     rng = np.random.default_rng(0)
     x = torch.tensor(tp.datasets.circle(40, noise=0.05, seed=0))
@@ -97,6 +120,18 @@ def test_mst_length_loss_is_minus_the_spanning_tree_length():
     assert MSTLengthLoss(normalize=False)(z).item() == pytest.approx(-raw)
     mean = MSTLengthLoss(normalize=False, reduction="mean")(z).item()
     assert mean == pytest.approx(-raw / 49)
+
+
+def test_mst_norm_penalty_is_the_mean_squared_distance_of_the_norms_to_one():
+    rng = np.random.default_rng(3)
+    z = rng.normal(size=(40, 6)) * rng.uniform(0.2, 3.0, size=(40, 1))
+    tree = minimum_spanning_tree(cdist(z, z)).sum()
+    penalty = np.mean((np.linalg.norm(z, axis=1) - 1.0) ** 2)
+    for weight in (0.5, 4.0):
+        value = MSTLengthLoss(normalize=False, norm_penalty=weight)(torch.tensor(z)).item()
+        assert value == pytest.approx(-tree + weight * penalty, rel=1e-12)
+    value = MSTLengthLoss(normalize=False, norm_penalty=2.0, reduction="mean")(torch.tensor(z))
+    assert value.item() == pytest.approx(-tree / 39 + 2.0 * penalty, rel=1e-12)
 
 
 def test_gradcheck_of_the_mst_and_persistence_losses():
