@@ -1,0 +1,377 @@
+"""Mutation testing of tda-pipe's core: plant one plausible bug at a time, run the tests that
+cover its line, and count the bugs the suite catches.
+
+    python benchmarks/mutation.py                       # every mutant of the core modules
+    python benchmarks/mutation.py --sample 30 --jobs 2  # 30 random mutants a module, 2 workers
+    python benchmarks/mutation.py --modules tda/diagrams.py losses/mst_length.py
+
+The last commit (``git archive HEAD``) is unpacked in a temporary folder as the package
+``tda_pipe``, put first on ``PYTHONPATH``, so the working tree is never touched. One coverage
+run of the default suite records which test functions execute each line; each mutant then
+runs only those tests (``pytest -x``, the docstring examples last), and is *killed* when
+they fail or exceed the time limit, *survives* when they pass, and is *uncovered* when no test
+runs its line (counted as surviving).
+
+The mutation operators are written here (no mutation library is used): comparison flips
+(``<`` / ``<=``, ``==`` / ``!=``, ``in`` / ``not in``, ``is`` / ``is not``), arithmetic swaps
+(``+`` / ``-``, ``*`` / ``/``, ``//`` / ``/``, ``**`` / ``*``, ``+=`` / ``-=``), ``and`` / ``or``,
+dropped unary ``-`` and ``not``, negated ``if`` / ``while`` tests, numeric constants (``0`` / ``1``,
+``n`` to ``n + 1``), ``True`` / ``False``, and the reductions ``min`` / ``max``, ``mean`` /
+``sum``, ``argmin`` / ``argmax``. Docstrings and other strings are left alone.
+
+Needs ``coverage`` (``pip install coverage``). Not part of the test suite: a full run takes hours
+on 2 cores; ``--sample`` gives an estimate in minutes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import json
+import os
+import random
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+TARGETS = ("tda", "losses", "datasets/readers.py", "pipelines/cache.py", "pipelines/batch.py")
+SLOW_LAST = ("tests/test_docstrings.py",)
+
+# -- the mutants --------------------------------------------------------------------------------
+
+COMPARE = {
+    ast.Lt: ("<", "<="),
+    ast.LtE: ("<=", "<"),
+    ast.Gt: (">", ">="),
+    ast.GtE: (">=", ">"),
+    ast.Eq: ("==", "!="),
+    ast.NotEq: ("!=", "=="),
+    ast.In: ("in", "not in"),
+    ast.NotIn: ("not in", "in"),
+    ast.Is: ("is", "is not"),
+    ast.IsNot: ("is not", "is"),
+}
+BINARY = {
+    ast.Add: ("+", "-"),
+    ast.Sub: ("-", "+"),
+    ast.Mult: ("*", "/"),
+    ast.Div: ("/", "*"),
+    ast.FloorDiv: ("//", "/"),
+    ast.Pow: ("**", "*"),
+}
+BOOLEAN = {ast.And: ("and", "or"), ast.Or: ("or", "and")}
+REDUCTIONS = {
+    "min": "max",
+    "max": "min",
+    "mean": "sum",
+    "sum": "mean",
+    "argmin": "argmax",
+    "argmax": "argmin",
+}
+
+
+@dataclass(frozen=True)
+class Mutant:
+    """One planted bug: ``source[start:end]`` of ``path`` becomes ``replacement``."""
+
+    path: str
+    line: int
+    start: int
+    end: int
+    replacement: str
+    description: str
+
+    def apply(self, source: str) -> str:
+        return source[: self.start] + self.replacement + source[self.end :]
+
+
+class _Offsets:
+    """Character offsets of ``(line, column-in-bytes)`` positions of one source text."""
+
+    def __init__(self, source: str) -> None:
+        self.lines = source.splitlines(keepends=True)
+        self.starts = [0]
+        for line in self.lines:
+            self.starts.append(self.starts[-1] + len(line))
+
+    def __call__(self, line: int, col: int) -> int:
+        text = self.lines[line - 1].encode()[:col].decode(errors="ignore")
+        return self.starts[line - 1] + len(text)
+
+
+def _docstrings(tree: ast.AST) -> set[int]:
+    ids = set()
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if isinstance(body, list) and body and isinstance(body[0], ast.Expr):
+            if isinstance(body[0].value, ast.Constant) and isinstance(body[0].value.value, str):
+                ids.add(id(body[0].value))
+    return ids
+
+
+def _operator_between(
+    source: str, at: _Offsets, left: ast.AST, right: ast.AST, text: str
+) -> tuple[int, int] | None:
+    """Where the operator ``text`` stands between two operands (parentheses and spaces
+    around it); ``None`` when a comment or anything else lies there."""
+    a = at(left.end_lineno, left.end_col_offset)
+    b = at(right.lineno, right.col_offset)
+    segment = source[a:b]
+    if "#" in segment:
+        return None
+    pattern = r"\s+".join(re.escape(word) for word in text.split())
+    found = [m for m in re.finditer(pattern, segment)]
+    stripped = re.sub(pattern, "", segment, count=1)
+    if len(found) != 1 or stripped.strip("()\\ \t\r\n"):
+        return None
+    return a + found[0].start(), a + found[0].end()
+
+
+def mutants_of(source: str, path: str) -> list[Mutant]:
+    """Every mutant of one module's source, in source order."""
+    tree = ast.parse(source)
+    at = _Offsets(source)
+    skip = _docstrings(tree)
+    out: list[Mutant] = []
+
+    def add(line: int, span: tuple[int, int] | None, new: str, what: str) -> None:
+        if span is not None:
+            out.append(Mutant(path, line, span[0], span[1], new, what))
+
+    def node_span(node: ast.AST) -> tuple[int, int]:
+        return at(node.lineno, node.col_offset), at(node.end_lineno, node.end_col_offset)
+
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Compare):
+            operands = [node.left, *node.comparators]
+            for op, left, right in zip(node.ops, operands, operands[1:]):
+                old, new = COMPARE[type(op)]
+                span = _operator_between(source, at, left, right, old)
+                add(node.lineno, span, new, f"{old} -> {new}")
+        elif isinstance(node, ast.BinOp) and type(node.op) in BINARY:
+            old, new = BINARY[type(node.op)]
+            span = _operator_between(source, at, node.left, node.right, old)
+            add(node.lineno, span, new, f"{old} -> {new}")
+        elif isinstance(node, ast.AugAssign) and type(node.op) in (ast.Add, ast.Sub):
+            old, new = ("+=", "-=") if isinstance(node.op, ast.Add) else ("-=", "+=")
+            span = _operator_between(source, at, node.target, node.value, old)
+            add(node.lineno, span, new, f"{old} -> {new}")
+        elif isinstance(node, ast.BoolOp):
+            old, new = BOOLEAN[type(node.op)]
+            span = _operator_between(source, at, node.values[0], node.values[1], old)
+            add(node.lineno, span, new, f"{old} -> {new}")
+        elif isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.Not)):
+            start, end = node_span(node)
+            operand = source[slice(*node_span(node.operand))]
+            add(node.lineno, (start, end), f"({operand})", f"drop unary {source[start:end][:3]}")
+        elif isinstance(node, (ast.If, ast.While)):
+            start, end = node_span(node.test)
+            add(node.lineno, (start, end), f"not ({source[start:end]})", "negate condition")
+        elif isinstance(node, ast.Constant) and id(node) not in skip:
+            value = node.value
+            if isinstance(value, bool):
+                add(node.lineno, node_span(node), str(not value), f"{value} -> {not value}")
+            elif isinstance(value, (int, float)) and not isinstance(value, bool):
+                new = {0: 1, 1: 0}.get(value, value + 1)
+                add(node.lineno, node_span(node), repr(new), f"{value!r} -> {new!r}")
+        elif isinstance(node, ast.Name) and node.id in ("min", "max"):
+            new = REDUCTIONS[node.id]
+            add(node.lineno, node_span(node), new, f"{node.id} -> {new}")
+        elif isinstance(node, ast.Attribute) and node.attr in REDUCTIONS:
+            start, end = node_span(node)
+            new = REDUCTIONS[node.attr]
+            add(node.lineno, (end - len(node.attr), end), new, f".{node.attr} -> .{new}")
+    return sorted(out, key=lambda m: (m.start, m.description))
+
+
+# -- the copy, the coverage map, the runs -------------------------------------------------------
+
+
+def make_copy(where: Path) -> Path:
+    """The last commit unpacked as ``where/tda_pipe``; returns that folder."""
+    package = where / "tda_pipe"
+    package.mkdir(parents=True)
+    archive = subprocess.run(["git", "archive", "HEAD"], cwd=ROOT, capture_output=True, check=True)
+    subprocess.run(["tar", "-x", "-C", str(package)], input=archive.stdout, check=True)
+    return package
+
+
+def _env(package: Path) -> dict[str, str]:
+    env = {**os.environ, "PYTHONPATH": str(package.parent), "PYTHONDONTWRITEBYTECODE": "1"}
+    env["TDA_PIPE_CACHE_DIR"] = str(package.parent / "cache")
+    return env
+
+
+def coverage_map(package: Path, tests: list[str]) -> dict[str, dict[int, set[str]]]:
+    """For every module under the package, ``{line: {test node id}}`` of ``tests`` (test files;
+    none: the default suite)."""
+    rc = package / ".coveragerc-mutation"
+    rc.write_text(f"[run]\ndynamic_context = test_function\nsource = {package}\n")
+    subprocess.run(
+        [sys.executable, "-m", "coverage", "run", f"--rcfile={rc}", "-m", "pytest", "-q", *tests],
+        cwd=package,
+        env=_env(package),
+    )
+    report = package / "coverage.json"
+    subprocess.run(
+        [sys.executable, "-m", "coverage", "json", f"--rcfile={rc}", "--show-contexts", "-o",
+         str(report)],
+        cwd=package,
+        env=_env(package),
+        check=True,
+    )  # fmt: skip
+    files = json.loads(report.read_text())["files"]
+    tests = _test_functions(package)
+    lines: dict[str, dict[int, set[str]]] = {}
+    for name, data in files.items():
+        rel = (package / name).resolve().relative_to(package.resolve()).as_posix()
+        per_line = {}
+        for line, contexts in data.get("contexts", {}).items():
+            ids = {tests[c.split("|")[0]] for c in contexts if c.split("|")[0] in tests}
+            if ids:
+                per_line[int(line)] = ids
+        # lines run only at import (defaults, constants): every test that uses the module
+        module_tests = set().union(*per_line.values()) if per_line else set()
+        for line in data.get("executed_lines", []):
+            per_line.setdefault(int(line), module_tests)
+        lines[rel] = per_line
+    return lines
+
+
+def _test_functions(package: Path) -> dict[str, str]:
+    """Coverage's context names (``module.function``) to pytest node ids (``file::function``)."""
+    out = {}
+    for test_file in (package / "tests").glob("test_*.py"):
+        tree = ast.parse(test_file.read_text())
+        for node in tree.body:
+            if isinstance(node, ast.FunctionDef) and node.name.startswith("test"):
+                node_id = f"tests/{test_file.name}::{node.name}"
+                out[f"{test_file.stem}.{node.name}"] = node_id
+                out[f"tests.{test_file.stem}.{node.name}"] = node_id
+    return out
+
+
+@dataclass
+class Outcome:
+    mutant: Mutant
+    status: str  # killed, timeout, survived, uncovered
+    seconds: float
+
+
+def run_mutant(package: Path, mutant: Mutant, tests: set[str], timeout: float) -> Outcome:
+    if not tests:
+        return Outcome(mutant, "uncovered", 0.0)
+    target = package / mutant.path
+    original = target.read_text()
+    ordered = sorted(tests, key=lambda t: (t.split("::")[0] in SLOW_LAST, t))
+    start = time.perf_counter()
+    try:
+        target.write_text(mutant.apply(original))
+        try:
+            done = subprocess.run(
+                [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *ordered],
+                cwd=package,
+                env=_env(package),
+                capture_output=True,
+                timeout=timeout,
+            )
+            status = "survived" if done.returncode == 0 else "killed"
+        except subprocess.TimeoutExpired:
+            status = "timeout"
+    finally:
+        target.write_text(original)
+    return Outcome(mutant, status, time.perf_counter() - start)
+
+
+def _targets(package: Path, modules: list[str]) -> list[str]:
+    out = []
+    for item in modules:
+        path = package / item
+        files = sorted(path.rglob("*.py")) if path.is_dir() else [path]
+        out += [f.relative_to(package).as_posix() for f in files if f.name != "__init__.py"]
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--modules", nargs="*", default=list(TARGETS))
+    parser.add_argument("--tests", nargs="*", default=[], help="test files (default: all)")
+    parser.add_argument("--sample", type=int, default=None, help="mutants a module, at random")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--jobs", type=int, default=1, help="mutants run at once")
+    parser.add_argument("--timeout", type=float, default=180.0, help="seconds a mutant")
+    parser.add_argument("--json", type=Path, default=None, help="write every outcome here")
+    args = parser.parse_args(argv)
+
+    work = Path(tempfile.mkdtemp(prefix="tda-mutation-"))
+    try:
+        first = make_copy(work / "0")
+        print("coverage run of the default suite ...", flush=True)
+        covered = coverage_map(first, args.tests)
+        copies = [first] + [make_copy(work / str(i)) for i in range(1, args.jobs)]
+        rng = random.Random(args.seed)
+        plan: list[Mutant] = []
+        for rel in _targets(first, args.modules):
+            found = mutants_of((first / rel).read_text(), rel)
+            if args.sample is not None and len(found) > args.sample:
+                found = sorted(rng.sample(found, args.sample), key=lambda m: m.start)
+            plan += found
+        print(f"{len(plan)} mutants in {len({m.path for m in plan})} modules", flush=True)
+        free = list(copies)
+        outcomes: list[Outcome] = []
+
+        def one(mutant: Mutant) -> Outcome:
+            package = free.pop()
+            try:
+                tests = covered.get(mutant.path, {}).get(mutant.line, set())
+                return run_mutant(package, mutant, tests, args.timeout)
+            finally:
+                free.append(package)
+
+        with ThreadPoolExecutor(args.jobs) as pool:
+            for k, outcome in enumerate(pool.map(one, plan), 1):
+                outcomes.append(outcome)
+                m = outcome.mutant
+                print(f"[{k}/{len(plan)}] {outcome.status:9} {m.path}:{m.line} {m.description}",
+                      flush=True)  # fmt: skip
+        _report(outcomes, first)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    if args.json is not None:
+        args.json.write_text(
+            json.dumps([{**vars(o.mutant), "status": o.status} for o in outcomes], indent=1)
+        )
+    return 0
+
+
+def _report(outcomes: list[Outcome], package: Path) -> None:
+    by_module: dict[str, list[Outcome]] = defaultdict(list)
+    for o in outcomes:
+        by_module[o.mutant.path].append(o)
+    print(f"\n{'module':40} {'mutants':>8} {'killed':>7} {'score':>6}")
+    killed_all = 0
+    for path, items in sorted(by_module.items()):
+        killed = sum(o.status in ("killed", "timeout") for o in items)
+        killed_all += killed
+        print(f"{path:40} {len(items):8} {killed:7} {killed / len(items):6.0%}")
+    total = len(outcomes)
+    print(f"{'all':40} {total:8} {killed_all:7} {killed_all / max(total, 1):6.0%}")
+    survivors = [o for o in outcomes if o.status in ("survived", "uncovered")]
+    if survivors:
+        print("\nsurvivors:")
+        for o in survivors:
+            m = o.mutant
+            line = (package / m.path).read_text().splitlines()[m.line - 1].strip()
+            print(f"  {m.path}:{m.line} [{o.status}] {m.description}:  {line}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
