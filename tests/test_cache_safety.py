@@ -1,0 +1,420 @@
+"""The stage cache never runs code: planted, damaged and foreign entries are misses, not crashes.
+
+Entries are ``.npz`` archives read with ``allow_pickle=False``; every artifact type the stages
+pass on goes through the cache and comes back equal.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import json
+import logging
+import math
+import os
+import pathlib
+import pickle
+import zipfile
+from pathlib import Path
+
+import networkx as nx
+import numpy as np
+import pytest
+import trimesh
+from scipy import sparse
+
+import tda_pipe as tp
+from tda_pipe.datasets import LoadedInput, circle, load
+from tda_pipe.pipelines.builtin_stages import diagram_features
+from tda_pipe.pipelines.cache import StageCache
+from tda_pipe.pipelines.runner import run_pipeline
+from tda_pipe.pipelines.spec import parse_spec
+from tda_pipe.pipelines.stages import OutputFiles
+from tda_pipe.tda import filtrations as filt
+from tda_pipe.tda.diagrams import Diagrams
+from tda_pipe.tda.mapper import Mapper
+from tda_pipe.tda.mapper_attributes import attribute_graph
+from tda_pipe.tda.persistence import persistence
+
+SPEC = {
+    "stages": [
+        "load",
+        {"filtration": {"kind": "rips"}},
+        {"persistence": {"max_dim": 1}},
+        "features",
+        {"report": {"figures": False}},
+    ]
+}
+KEEP = ("data", "filtration", "diagrams", "features", "report")
+
+
+@pytest.fixture
+def ring(tmp_path) -> Path:
+    path = tmp_path / "ring.npy"
+    np.save(path, circle(40, noise=0.02, seed=0))
+    return path
+
+
+def warnings_of(caplog) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+
+
+def entries(root: Path) -> list[Path]:
+    """Every file the cache wrote under ``root``."""
+    return sorted(p for p in root.rglob("*") if p.is_file())
+
+
+# -- values compared exactly, type by type -----------------------------------------------------
+
+
+def assert_same(a, b, where: str = "value") -> None:
+    """``a`` and ``b`` are of one type and hold equal values (arrays: dtype, shape, values)."""
+    assert type(a) is type(b), f"{where}: {type(a)} != {type(b)}"
+    if isinstance(a, np.ndarray):
+        assert a.dtype == b.dtype and a.shape == b.shape, where
+        np.testing.assert_array_equal(a, b, err_msg=where)
+    elif isinstance(a, np.generic):
+        assert a.dtype == b.dtype and (a == b or (a != a and b != b)), where
+    elif isinstance(a, float):
+        assert a == b or (math.isnan(a) and math.isnan(b)), where
+    elif isinstance(a, dict):
+        assert list(a) == list(b), where
+        for key in a:
+            assert_same(a[key], b[key], f"{where}[{key!r}]")
+    elif isinstance(a, list | tuple):
+        assert len(a) == len(b), where
+        for i, (x, y) in enumerate(zip(a, b)):
+            assert_same(x, y, f"{where}[{i}]")
+    elif isinstance(a, Diagrams):
+        assert (a.filtration, a.backend) == (b.filtration, b.backend), where
+        assert_same(list(a), list(b), f"{where}.dgms")
+        assert_same(a.pairs, b.pairs, f"{where}.pairs")
+    elif dataclasses.is_dataclass(a):
+        for field in dataclasses.fields(a):
+            assert_same(getattr(a, field.name), getattr(b, field.name), f"{where}.{field.name}")
+    elif sparse.issparse(a):
+        assert a.shape == b.shape and (a != b).nnz == 0, where
+    elif isinstance(a, nx.Graph):
+        assert_same(dict(a.graph), dict(b.graph), f"{where}.graph")
+        assert_same(list(a.nodes(data=True)), list(b.nodes(data=True)), f"{where}.nodes")
+        keys = {"keys": True} if a.is_multigraph() else {}
+        edges_a, edges_b = list(a.edges(data=True, **keys)), list(b.edges(data=True, **keys))
+        assert_same(edges_a, edges_b, f"{where}.edges")
+    elif isinstance(a, trimesh.Trimesh):
+        assert_same(np.asarray(a.vertices), np.asarray(b.vertices), f"{where}.vertices")
+        assert_same(np.asarray(a.faces), np.asarray(b.faces), f"{where}.faces")
+    else:
+        assert a == b, where
+
+
+def round_trip(value, tmp_path):
+    cache = StageCache(tmp_path / "cache", version="test")
+    key = cache.key("stage", {}, [])
+    cache.put(key, {"out": value})
+    assert len(entries(tmp_path / "cache")) == 1, "not stored"
+    return cache.get(key)["out"]
+
+
+def _mapper_graph() -> nx.Graph:
+    X = circle(120, noise=0.02, seed=0)
+    G = Mapper(lens="coordinate:1", cover=(5, 0.3)).fit(X).graph
+    return attribute_graph(G, X, max_points=20)
+
+
+def _artifacts(tmp_path) -> dict:
+    """One of every artifact type the built-in stages pass on, and the plain types."""
+    X = circle(30, noise=0.05, seed=1)
+    D = np.abs(X[:, None, 0] - X[None, :, 0])
+    np.savez(tmp_path / "x.npz", points=X, labels=np.arange(30) % 3)
+    box = trimesh.creation.box()
+    np.save(tmp_path / "m.npy", np.asarray(box.vertices))
+    mesh_input = load(tmp_path / "m.npy")
+    mesh_input.mesh = box
+    G = _mapper_graph()
+    multi = nx.MultiDiGraph(name="m")
+    multi.add_edge(("a", 1), ("b", 2), key="k", weight=np.float32(0.5), tags=["x", None])
+    multi.add_edge(("a", 1), ("b", 2), key=7, weight=np.int64(3))
+    D_sparse = sparse.coo_matrix(np.where(D < 0.5, D, 0.0))
+    dgms = persistence(filt.rips(X), max_dim=1)
+    return {
+        "loaded": load(tmp_path / "x.npz"),
+        "loaded-mesh": mesh_input,
+        "image": LoadedInput(tmp_path / "i.png", "image", np.eye(4)),
+        "rips": filt.build_filtration(X, "rips", threshold=1.5),
+        "rips-distances": filt.rips(D, metric="precomputed"),
+        "rips-sparse": filt.rips(D_sparse, metric="precomputed"),
+        "dtm": filt.dtm(X, k=3),
+        "sparse-rips": filt.sparse_rips(X, 0.3),
+        "alpha": filt.alpha(X),
+        "cubical": filt.cubical(np.arange(12.0).reshape(3, 4)),
+        "lower-star-graph": filt.lower_star_graph(nx.cycle_graph(5), np.arange(5.0)),
+        "lower-star-mesh": filt.lower_star_mesh(box),
+        "diagrams": dgms,
+        "diagrams-no-pairs": Diagrams([[[0, np.inf]], np.empty((0, 2))], filtration="x"),
+        "features": diagram_features(dgms),
+        "files": OutputFiles({"a.json": b"{}", "b.png": bytes(range(256))}),
+        "mapper-graph": G,
+        "multigraph": multi,
+        "directed": nx.DiGraph([(0, 1), (1, 2)]),
+        "csr": sparse.csr_matrix(D),
+        "latent": np.random.default_rng(0).normal(size=(5, 2)).astype(np.float32),
+        "plain": {
+            "none": None,
+            "bool": True,
+            "int": 2**70,
+            "floats": [1.5, math.inf, -math.inf, math.nan],
+            "str": "é ${stem} \udce9",
+            "tuple": (1, ("nested", [2])),
+            "int keys": {1: "a", (2, 3): "b", None: "c"},
+            "bytes": b"\x00\xff",
+            "path": Path("/tmp/x y.npy"),
+            "scalars": [np.int8(-3), np.uint64(2**63), np.float16(0.5), np.bool_(True)],
+            "strings": np.array(["a", "bcd"]),
+            "bytes array": np.array([b"a", b"bc"]),
+            "complex": np.array([1 + 2j]),
+            "empty": np.empty((0, 3)),
+            "fortran": np.asfortranarray(np.arange(6).reshape(2, 3)),
+            "str scalar": np.str_("s"),
+        },
+    }
+
+
+def test_every_artifact_type_round_trips_equal(tmp_path):
+    for name, value in _artifacts(tmp_path).items():
+        assert_same(value, round_trip(value, tmp_path / name), name)
+
+
+def test_round_tripped_artifacts_still_work(tmp_path):
+    artifacts = _artifacts(tmp_path)
+    G = round_trip(artifacts["mapper-graph"], tmp_path / "g")
+    assert G.graph["lens_persistence"] == artifacts["mapper-graph"].graph["lens_persistence"]
+    assert isinstance(G.nodes[0]["members"], np.ndarray)
+    assert (
+        tp.bottleneck(
+            persistence(round_trip(artifacts["rips"], tmp_path / "r")),
+            persistence(artifacts["rips"]),
+        )
+        == 0
+    )
+    mesh = round_trip(artifacts["loaded-mesh"], tmp_path / "m").mesh
+    assert isinstance(mesh, trimesh.Trimesh) and mesh.is_watertight
+
+
+# -- a real run through the cache -------------------------------------------------------------
+
+
+def test_a_run_twice_reads_every_stage_back_identical(tmp_path, ring):
+    cache = StageCache(tmp_path / "cache")
+    first = run_pipeline(parse_spec(SPEC), ring, tmp_path / "a", cache=cache, keep=KEEP)
+    assert first.cached == [] and len(entries(tmp_path / "cache")) == 5
+    again = run_pipeline(parse_spec(SPEC), ring, tmp_path / "b", cache=cache, keep=KEEP)
+    assert sorted(again.cached) == sorted(
+        ["load", "filtration", "persistence", "features", "report"]
+    )
+    for name in KEEP:
+        assert_same(first.artifacts[name], again.artifacts[name], name)
+    for name in ("diagrams.npz", "features.npz", "summary.json"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+
+
+class _System:
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self):
+        return os.system, (f"touch {self.marker}",)
+
+
+class _Touch:
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self):
+        return pathlib.Path.touch, (self.marker,)
+
+
+@pytest.mark.parametrize("payload", [_System, _Touch])
+def test_a_planted_pickle_never_runs(tmp_path, ring, caplog, payload):
+    """A pickle put where a real run's entry is: a miss, recomputed, one warning, no side effect."""
+    spec = parse_spec({"stages": ["load"]})
+    cache = StageCache(tmp_path / "cache")
+    first = run_pipeline(spec, ring, None, cache=cache)
+    [entry] = entries(tmp_path / "cache")
+    marker = tmp_path / "pwned"
+    entry.write_bytes(pickle.dumps(payload(marker)))
+    caplog.clear()
+    again = run_pipeline(spec, ring, None, cache=cache)
+    assert not marker.exists()
+    assert again.cached == []
+    assert_same(first.artifacts["data"], again.artifacts["data"])
+    [warning] = warnings_of(caplog)
+    assert str(entry) in warning and "\n" not in warning
+    # the recomputed entry replaced the planted one: the next run reads it back, silently
+    caplog.clear()
+    assert run_pipeline(spec, ring, None, cache=cache).cached == ["load"]
+    assert warnings_of(caplog) == [] and not marker.exists()
+
+
+def test_planted_pickles_under_every_entry_of_a_run(tmp_path, ring, caplog):
+    cache = StageCache(tmp_path / "cache")
+    first = run_pipeline(parse_spec(SPEC), ring, tmp_path / "a", cache=cache, keep=KEEP)
+    marker = tmp_path / "pwned"
+    for entry in entries(tmp_path / "cache"):
+        entry.write_bytes(pickle.dumps(_Touch(marker)))
+    caplog.clear()
+    again = run_pipeline(parse_spec(SPEC), ring, tmp_path / "b", cache=cache, keep=KEEP)
+    assert again.cached == [] and not marker.exists()
+    assert len(warnings_of(caplog)) == 5
+    assert_same(first.artifacts["diagrams"], again.artifacts["diagrams"])
+
+
+def test_the_cli_run_with_a_planted_entry_succeeds(tmp_path, ring, isolated_cache, caplog):
+    from tda_pipe.cli import main
+
+    (tmp_path / "spec.yaml").write_text(json.dumps(SPEC))
+    args = ["run", str(tmp_path / "spec.yaml"), str(ring), "-q"]
+    assert main([*args, "--out", str(tmp_path / "a")]) == 0
+    marker = tmp_path / "pwned"
+    for entry in entries(isolated_cache):
+        entry.write_bytes(pickle.dumps(_System(marker)))
+    caplog.clear()
+    assert main([*args, "--out", str(tmp_path / "b")]) == 0
+    assert not marker.exists() and len(warnings_of(caplog)) == len(entries(isolated_cache))
+
+
+# -- damaged entries ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def stored(tmp_path):
+    """A cache, a key, and the entry file holding real diagrams under that key."""
+    cache = StageCache(tmp_path / "cache", version="test")
+    key = cache.key("persistence", {}, [])
+    dgms = persistence(filt.rips(circle(20, seed=0)), max_dim=1)
+    cache.put(key, {"diagrams": dgms, "features": diagram_features(dgms)})
+    [entry] = entries(tmp_path / "cache")
+    return cache, key, entry
+
+
+def _rewrite(entry: Path, edit) -> None:
+    """Rewrite the entry with ``edit(document, arrays)`` applied to its contents."""
+    with np.load(entry) as archive:
+        arrays = {name: archive[name] for name in archive.files}
+    document = json.loads(arrays.pop("document").tobytes())
+    edit(document, arrays)
+    buffer = io.BytesIO()
+    raw = json.dumps(document).encode()
+    np.savez(buffer, document=np.frombuffer(raw, dtype=np.uint8), **arrays)
+    entry.write_bytes(buffer.getvalue())
+
+
+def _set_tag(tag):
+    def edit(document, arrays):
+        document["outputs"]["diagrams"]["t"] = tag
+
+    return edit
+
+
+def _object_array(document, arrays):
+    arrays["a0"] = np.array([os.system], dtype=object)
+
+
+def _rename_part(document, arrays):
+    parts = document["outputs"]["diagrams"]["v"]
+    parts["callback"] = parts.pop("backend")
+
+
+def _wrong_part_type(document, arrays):
+    document["outputs"]["diagrams"]["v"]["backend"] = {"t": "list", "v": []}
+
+
+def _missing_array(document, arrays):
+    arrays.pop("a0")
+
+
+def _other_key(document, arrays):
+    document["key"] = "0" * 40
+
+
+def _not_a_document(document, arrays):
+    document.clear()
+    document["outputs"] = [1]
+
+
+DAMAGES = {
+    "truncated": (lambda e: e.write_bytes(e.read_bytes()[: e.stat().st_size // 2]), ""),
+    "truncated header": (lambda e: e.write_bytes(e.read_bytes()[:100]), ""),
+    "empty": (lambda e: e.write_bytes(b""), "not an .npz archive"),
+    "zip magic only": (lambda e: e.write_bytes(b"PK\x03\x04" + b"\x00" * 50), ""),
+    "an .npy": (lambda e: np.save(e.open("wb"), np.arange(3)), "not an .npz archive"),
+    "a directory": (lambda e: (e.unlink(), e.mkdir()), "directory"),
+    "a fifo": (lambda e: (e.unlink(), os.mkfifo(e)), "not a regular file"),
+    "unknown tag": (lambda e: _rewrite(e, _set_tag("os.system")), "unknown type tag 'os.system'"),
+    "tag not a string": (lambda e: _rewrite(e, _set_tag(["list"])), "unexpected dict"),
+    "object array": (lambda e: _rewrite(e, _object_array), "Object arrays cannot be loaded"),
+    "renamed part": (lambda e: _rewrite(e, _rename_part), "Diagrams is stored as the parts"),
+    "part of a wrong type": (lambda e: _rewrite(e, _wrong_part_type), "backend holds a list"),
+    "missing array": (lambda e: _rewrite(e, _missing_array), "no array 'a0'"),
+    "another key": (lambda e: _rewrite(e, _other_key), "written for another key"),
+    "not a document": (lambda e: _rewrite(e, _not_a_document), "not a tda-pipe stage outputs"),
+}
+
+
+@pytest.mark.parametrize("damage", DAMAGES)
+def test_a_damaged_entry_is_a_miss_with_one_warning(stored, caplog, damage):
+    cache, key, entry = stored
+    spoil, reason = DAMAGES[damage]
+    spoil(entry)
+    caplog.clear()
+    assert cache.get(key) is None
+    [warning] = warnings_of(caplog)
+    assert str(entry) in warning and reason in warning and "\n" not in warning
+
+
+def test_an_entry_missing_an_output_is_a_miss(stored, caplog):
+    cache, key, entry = stored
+    assert cache.get(key, names=("diagrams", "features")) is not None
+    assert cache.get(key, names=("diagrams", "graph")) is None
+    assert "holds ['diagrams', 'features'], not ['diagrams', 'graph']" in warnings_of(caplog)[0]
+
+
+def test_outputs_the_codec_cannot_store_are_not_cached_quietly(tmp_path, caplog):
+    cache = StageCache(tmp_path / "cache", version="test")
+    for i, value in enumerate(
+        [object(), np.array([None]), {"nested": [zipfile.ZipFile]}, np.ma.masked_array([1])]
+    ):
+        key = cache.key("plugin", {"i": i}, [])
+        caplog.clear()
+        with caplog.at_level(logging.DEBUG, logger="tda_pipe"):
+            cache.put(key, {"thing": value})
+        assert warnings_of(caplog) == []
+        assert "not cached" in caplog.text
+        assert cache.get(key) is None and warnings_of(caplog) == []
+    assert entries(tmp_path / "cache") == []
+
+
+def test_clear_removes_only_the_cache_entries(tmp_path):
+    root = tmp_path / "cache"
+    cache = StageCache(root, version="test")
+    keys = [cache.key("s", {"i": i}, []) for i in range(3)]
+    for key in keys:
+        cache.put(key, {"x": np.arange(3)})
+    old = root / keys[0][:2] / f"{keys[0]}.pkl"  # an earlier version's pickle entry
+    old.write_bytes(b"pickle")
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / f"ab{'0' * 38}.npz").write_bytes(b"precious")
+    mine = [root / "notes.txt", root / keys[1][:2] / "mine.txt", root / "zz" / f"{'0' * 40}.npz"]
+    mine.append(root / "ab" / f"cd{'0' * 38}.npz")  # an entry name in the wrong folder
+    for path in mine:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"user data")
+    (root / "ab").rename(root / "ab-real")
+    (root / "ab").symlink_to(outside)  # a linked folder is never entered
+    assert cache.size()[0] == 4
+    assert cache.clear()[0] == 4
+    assert cache.size() == (0, 0) and all(cache.get(k) is None for k in keys)
+    assert (outside / f"ab{'0' * 38}.npz").read_bytes() == b"precious"
+    (root / "ab").unlink()
+    (root / "ab-real").rename(root / "ab")
+    assert all(path.read_bytes() == b"user data" for path in mine)
