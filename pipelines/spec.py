@@ -19,13 +19,18 @@ its 1-based position where a name appears twice); ``VALUE`` is read as YAML (``2
 
 Every problem — an unknown stage, an unknown or mistyped parameter, an artifact that no earlier
 stage produces — raises :class:`SpecError` naming the file, the stage (position and name) and
-the field.
+the field. So does a file that cannot be read as UTF-8 YAML or TOML, one nested more than
+:data:`MAX_DEPTH` deep, or one holding more than :data:`MAX_VALUES` values once its YAML aliases
+are expanded (a "billion laughs" file of 400 bytes expands to 10^9 strings). Messages quote
+at most about 80 characters of any value from the file.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import re
+import reprlib
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,7 +39,7 @@ import yaml
 from pydantic import ValidationError
 
 from tda_pipe.errors import InputError
-from tda_pipe.pipelines.stages import StageDef, StageParams, get_stage, registered_stages
+from tda_pipe.pipelines.stages import StageDef, StageParams, registered_stages
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -52,6 +57,16 @@ __all__ = [
 ]
 
 DEFAULT_PIPELINE = Path(__file__).with_name("default.yaml")
+MAX_VALUES = 100_000
+"""The most values (scalars, lists, mappings) a pipeline may hold, every alias use counted."""
+MAX_DEPTH = 50
+"""The deepest nesting of lists and mappings a pipeline may have."""
+
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_SHOWN = 80  # the most characters of a value an error message quotes
+_REPR = reprlib.Repr()
+_REPR.maxstring = _REPR.maxother = _SHOWN
+_REPR.maxlevel, _REPR.maxlist, _REPR.maxdict = 2, 4, 4
 
 
 class SpecError(InputError):
@@ -112,41 +127,134 @@ class PipelineSpec:
         return tuple(c for c in self.calls if c.stage.scope == "batch")
 
 
+def _shown(value: object) -> str:
+    """``repr(value)``, cut to about 80 characters (without building the whole of it)."""
+    text = _REPR.repr(value)
+    return text if len(text) <= _SHOWN else text[: _SHOWN - 3] + "..."
+
+
+def _plain(text: str) -> str:
+    """A name from the file as messages show it: as written if short and printable, else quoted."""
+    return text if text.isprintable() and len(text) <= _SHOWN else _shown(text)
+
+
 def _substitute(value, table: dict[str, str]):
-    if isinstance(value, str):
-        for key, text in table.items():
-            value = value.replace(key, text)
+    """``value`` with the keys of ``table`` replaced in every string, in one pass.
+
+    One pass: text put in for one key is never searched again (an input named ``a${stem}.npy``
+    stays as it is).
+    """
+    pattern = re.compile("|".join(map(re.escape, table)))
+
+    def fill(value):
+        if isinstance(value, str):
+            return pattern.sub(lambda match: table[match.group()], value)
+        if isinstance(value, list):
+            return [fill(v) for v in value]
+        if isinstance(value, dict):
+            return {k: fill(v) for k, v in value.items()}
         return value
-    if isinstance(value, list):
-        return [_substitute(v, table) for v in value]
-    if isinstance(value, dict):
-        return {k: _substitute(v, table) for k, v in value.items()}
-    return value
+
+    return fill(value)
 
 
 def _read(path: Path) -> dict:
-    if not path.is_file():
+    """The data of a pipeline file; :class:`SpecError` for any file that cannot be read."""
+    if path.is_dir():
+        raise SpecError(f"{path}: is a directory; give a pipeline file (.yaml, .yml or .toml)")
+    if not path.exists():
         raise SpecError(f"{path}: no such pipeline file")
-    text = path.read_text()
+    suffix = path.suffix.lower()
+    if suffix not in (".toml", ".yaml", ".yml"):
+        raise SpecError(f"{path}: a pipeline file ends in .yaml, .yml or .toml")
+    if not path.is_file():  # a FIFO or a device: reading could wait for ever
+        raise SpecError(f"{path}: not a regular file; give a pipeline file")
     try:
-        if path.suffix.lower() == ".toml":
-            data = tomllib.loads(text)
-        elif path.suffix.lower() in (".yaml", ".yml"):
-            data = yaml.safe_load(text)
-        else:
-            raise SpecError(f"{path}: a pipeline file ends in .yaml, .yml or .toml")
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise SpecError(f"{path}: cannot read it ({exc.strerror or exc})") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise SpecError(
+            f"{path}: not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start}); "
+            "save it as UTF-8"
+        ) from None
+    try:
+        return tomllib.loads(text) if suffix == ".toml" else _load_yaml(text, str(path))
     except (yaml.YAMLError, tomllib.TOMLDecodeError) as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise SpecError(f"{path}: not valid {path.suffix[1:].upper()}: {first}") from None
-    return data
+        raise SpecError(f"{path}: not valid {suffix[1:].upper()}: {_parse_error(exc)}") from None
+    except RecursionError:  # the parsers recurse once per level, to about a thousand
+        raise _too_deep(str(path)) from None
+
+
+def _parse_error(exc: Exception) -> str:
+    """One short line on a YAML or TOML syntax error, with its line and column."""
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None)
+    text = problem or (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    if mark is not None:
+        text = f"{text} (line {mark.line + 1}, column {mark.column + 1})"
+    return text[:200]
+
+
+def _load_yaml(text: str, source: str):
+    """``yaml.safe_load(text)``, refusing a document too large or deep once aliases expand.
+
+    The check walks the composed document (every alias use counted) before anything is built,
+    and stops at :data:`MAX_VALUES`: a "billion laughs" costs milliseconds. libyaml's parser,
+    where PyYAML has it, also refuses 5000 nested brackets in 2 ms (the Python one takes 2 s).
+    """
+    loader = _YAML_LOADER(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        _check_size(node, source)
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
+
+
+def _check_size(root: yaml.Node, source: str) -> None:
+    """Walk the composed document, counting every alias use, up to the first limit passed."""
+    seen: set[int] = set()
+    aliased = False
+    stack = [(root, 1)]
+    count = depth = 0
+    while stack:
+        node, depth = stack.pop()
+        count += 1
+        aliased |= id(node) in seen
+        seen.add(id(node))
+        if count > MAX_VALUES or depth > MAX_DEPTH:
+            break
+        if isinstance(node, yaml.SequenceNode):
+            stack.extend((child, depth + 1) for child in node.value)
+        elif isinstance(node, yaml.MappingNode):
+            stack.extend((part, depth + 1) for pair in node.value for part in pair)
+    else:
+        return
+    limit = f"{MAX_DEPTH} levels of nesting" if depth > MAX_DEPTH else f"{MAX_VALUES} values"
+    if aliased:
+        raise SpecError(f"{source}: aliases expand it past {limit}; write the values out")
+    if depth > MAX_DEPTH:
+        raise _too_deep(source)
+    raise SpecError(f"{source}: holds more than {limit}; a pipeline needs far fewer")
+
+
+def _too_deep(source: str) -> SpecError:
+    return SpecError(f"{source}: nested too deeply; a pipeline nests at most {MAX_DEPTH} levels")
 
 
 def _entries(data, source: str) -> list[tuple[str, dict]]:
     if not isinstance(data, dict) or "stages" not in data:
         raise SpecError(f"{source}: needs a top-level 'stages' list")
-    unknown = sorted(set(data) - {"name", "stages"})
+    unknown = [key for key in data if key not in ("name", "stages")]
     if unknown:
-        raise SpecError(f"{source}: unknown top-level key {unknown[0]!r}; use name and stages")
+        raise SpecError(
+            f"{source}: unknown top-level key {_shown(unknown[0])}; use name and stages"
+        )
     stages = data["stages"]
     if not isinstance(stages, list) or not stages:
         raise SpecError(f"{source}: 'stages' must be a non-empty list")
@@ -160,7 +268,7 @@ def _entries(data, source: str) -> list[tuple[str, dict]]:
                 params = {}
             if not isinstance(params, dict):
                 raise SpecError(
-                    f"{source}: stage {i} ({name}): parameters must be a mapping, "
+                    f"{source}: stage {i} ({_plain(str(name))}): parameters must be a mapping, "
                     f"not {type(params).__name__}"
                 )
             entries.append((str(name), dict(params)))
@@ -177,12 +285,15 @@ def parse_overrides(items: list[str] | None) -> list[tuple[str, str, object]]:
     for item in items or []:
         target, sep, value = item.partition("=")
         stage_name, dot, field = target.strip().partition(".")
+        source = f"--set {_shown(item)}"
         if not sep or not dot or not stage_name or not field:
-            raise SpecError(f"--set {item!r}: write STAGE.FIELD=VALUE, e.g. persistence.max_dim=2")
+            raise SpecError(f"{source}: write STAGE.FIELD=VALUE, e.g. persistence.max_dim=2")
         try:
-            parsed.append((stage_name, field, yaml.safe_load(value)))
-        except yaml.YAMLError:
-            raise SpecError(f"--set {item!r}: cannot read the value {value!r}") from None
+            parsed.append((stage_name, field, _load_yaml(value, source)))
+        except yaml.YAMLError as exc:
+            raise SpecError(f"{source}: cannot read the value ({_parse_error(exc)})") from None
+        except RecursionError:
+            raise _too_deep(source) from None
     return parsed
 
 
@@ -197,7 +308,7 @@ def _apply_overrides(
         else:
             matches = [i for i, (name, _) in enumerate(entries) if name == target]
             if not matches:
-                names = ", ".join(dict.fromkeys(n for n, _ in entries))
+                names = ", ".join(dict.fromkeys(_plain(n) for n, _ in entries))
                 raise SpecError(
                     f"--set {target}.{field}: {source} has no stage {target!r}; {names}"
                 )
@@ -215,12 +326,13 @@ def _validate(position: int, stage: StageDef, params: dict, source: str) -> Stag
         return stage.params.model_validate(params)
     except ValidationError as exc:
         error = exc.errors()[0]
-        field = ".".join(str(p) for p in error["loc"]) or "(parameters)"
+        field = _plain(".".join(str(p) for p in error["loc"])) or "(parameters)"
         if error["type"] == "extra_forbidden":
             known = ", ".join(stage.params.model_fields) or "none"
             message = f"unknown parameter; {stage.name} takes {known}"
         else:
-            message = f"{error['msg']} (got {error.get('input')!r})"
+            text = " ".join(error["msg"].split())[:200]  # one line, whatever the validator says
+            message = f"{text} (got {_shown(error.get('input'))})"
         raise SpecError(f"{source}: stage {position} ({stage.name}): {field}: {message}") from None
 
 
@@ -277,15 +389,22 @@ produces; add filtration before it
     """
     entries = _entries(data, source)
     _apply_overrides(entries, parse_overrides(overrides), source)
+    stages = registered_stages()
     calls = []
     for position, (name, params) in enumerate(entries, start=1):
-        try:
-            stage = get_stage(name)
-        except InputError as exc:
-            raise SpecError(f"{source}: stage {position} ({name}): {exc}") from None
+        if name not in stages:  # get_stage's message would quote all of a long name
+            raise SpecError(
+                f"{source}: stage {position} ({_plain(name)}): unknown stage {_shown(name)}; "
+                f"known stages: {', '.join(stages)}"
+            )
+        stage = stages[name]
         calls.append(StageCall(position, stage, _validate(position, stage, params, source)))
     _check_artifacts(calls, source)
-    name = data.get("name") or (Path(source).stem if source != "<pipeline>" else "pipeline")
+    name = data.get("name")
+    if name is None or name == "":
+        name = Path(source).stem if source != "<pipeline>" else "pipeline"
+    elif not isinstance(name, str | int | float):
+        raise SpecError(f"{source}: name must be a string, not {type(name).__name__}")
     return PipelineSpec(str(name), tuple(_link_max_dim(calls)), source)
 
 
