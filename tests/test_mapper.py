@@ -312,7 +312,11 @@ def test_gnn_needs_attributes_for_topological_features():
 def test_train_job_writes_model_and_summary(tmp_path):
     opts = GNNOptions(per_class=2, folds=0, epochs=5, intervals=5)
     result = train_mapper_gnn_job("shapes", tmp_path / "gnn", opts)
-    assert sorted(p.name for p in result.out_dir.iterdir()) == [".tda-pipe.json", "model.pt", "summary.json"]
+    assert sorted(p.name for p in result.out_dir.iterdir()) == [
+        ".tda-pipe.json",
+        "model.pt",
+        "summary.json",
+    ]
     saved = torch.load(result.out_dir / "model.pt")
     assert saved["classes"][0] == "sphere" and result.summary["clouds"] == 14
 
@@ -322,3 +326,14 @@ def test_train_job_rejects_bad_options(tmp_path, options):
     with pytest.raises(InputError):
         train_mapper_gnn_job("shapes", tmp_path / "gnn", GNNOptions(**options))
     assert list(tmp_path.iterdir()) == []
+
+
+def test_gnn_training_is_seeded_and_leaves_torch_state_alone():
+    train = _graphs("circle", 3, 1) + _graphs("disc", 3, 2)
+    labels = np.repeat([0, 1], [3, 3])
+    torch.manual_seed(123)
+    state = torch.random.get_rng_state()
+    models = [train_mapper_gnn(train, labels, epochs=3, seed=5) for _ in range(2)]
+    assert torch.equal(torch.random.get_rng_state(), state)
+    probs = [m.predict_proba(train) for m in models]
+    np.testing.assert_array_equal(probs[0], probs[1])

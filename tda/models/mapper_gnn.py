@@ -213,21 +213,23 @@ def train_mapper_gnn(
     classes, y = np.unique(np.asarray(labels), return_inverse=True)
     if len(classes) < 2:
         raise InputError("the labels hold a single class; a classifier needs two or more")
-    torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
     samples = MapperGNNClassifier(None, features, classes)._samples(graphs)
-    model = MapperGNN(samples[0][0].shape[1], len(classes), hidden, layers)
     nodes = torch.from_numpy(np.concatenate([x for x, _ in samples])).float()
-    model.mean.copy_(nodes.mean(dim=0))
-    model.std.copy_(nodes.std(dim=0).clamp(min=1e-6))
-    optimiser = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
     targets = torch.from_numpy(y).long()
-    for _ in range(epochs):
-        model.train()
-        for chunk in np.array_split(rng.permutation(len(samples)), -(-len(samples) // batch_size)):
-            logits = model(*_collate([samples[i] for i in chunk]), len(chunk))
-            loss = nn.functional.cross_entropy(logits, targets[chunk])
-            optimiser.zero_grad()
-            loss.backward()
-            optimiser.step()
+    batches = -(-len(samples) // batch_size)
+    with torch.random.fork_rng(devices=[]):  # seeded weights and dropout; the caller's state kept
+        torch.manual_seed(seed)
+        model = MapperGNN(samples[0][0].shape[1], len(classes), hidden, layers)
+        model.mean.copy_(nodes.mean(dim=0))
+        model.std.copy_(nodes.std(dim=0).clamp(min=1e-6))
+        optimiser = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
+        for _ in range(epochs):
+            model.train()
+            for chunk in np.array_split(rng.permutation(len(samples)), batches):
+                logits = model(*_collate([samples[i] for i in chunk]), len(chunk))
+                loss = nn.functional.cross_entropy(logits, targets[chunk])
+                optimiser.zero_grad()
+                loss.backward()
+                optimiser.step()
     return MapperGNNClassifier(model.eval(), features, classes)
