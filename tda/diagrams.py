@@ -29,17 +29,15 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
+from scipy import sparse
+from scipy.sparse.csgraph import maximum_flow
 
 from tda_pipe.errors import InputError
+from tda_pipe.tda.validation import check_diagram
 
-__all__ = ["Diagrams", "bottleneck", "wasserstein"]
+__all__ = ["Diagrams", "bottleneck", "check_diagrams", "wasserstein"]
 
 Pairs = tuple[np.ndarray, np.ndarray]
-
-
-def _as_diagram(array: np.ndarray | Sequence) -> np.ndarray:
-    dgm = np.asarray(array, dtype=np.float64).reshape(-1, 2)
-    return np.ascontiguousarray(dgm)
 
 
 class Diagrams(Sequence):
@@ -49,7 +47,8 @@ class Diagrams(Sequence):
     ----------
     dgms : sequence of array-like
         ``dgms[p]`` holds the ``(birth, death)`` rows of dimension ``p``; ``inf`` deaths are
-        essential classes.
+        essential classes. Births must be finite and deaths ``>= birth``; NaN is refused
+        (:class:`~tda_pipe.errors.InputError` naming the dimension and the row).
     pairs : sequence of (birth_simplices, death_simplices), optional
         Per dimension, two int arrays with one row per diagram point: the vertex indices of the
         simplices giving the birth and death values (see the module docstring), padded with -1.
@@ -78,7 +77,7 @@ class Diagrams(Sequence):
         filtration: str = "",
         backend: str = "",
     ) -> None:
-        self._dgms = tuple(_as_diagram(d) for d in dgms)
+        self._dgms = tuple(check_diagram(d, f"H{p}") for p, d in enumerate(dgms))
         if not self._dgms:
             raise ValueError("Diagrams needs at least one dimension")
         if pairs is not None:
@@ -195,7 +194,10 @@ class Diagrams(Sequence):
             if isinstance(exc, InputError):
                 raise
             raise InputError(f"{path}: cannot read diagrams ({exc})") from exc
-        return cls(dgms, pairs, **meta)
+        try:
+            return cls(dgms, pairs, **meta)
+        except InputError as exc:
+            raise InputError(f"{path}: {exc}") from exc
 
     def to_dict(self) -> dict:
         """JSON-ready dict: ``{"filtration", "backend", "diagrams": {"h0": [[b, d], ...]}}``.
@@ -221,34 +223,237 @@ class Diagrams(Sequence):
         return cls(dgms, filtration=data.get("filtration", ""), backend=data.get("backend", ""))
 
 
+def check_diagrams(diagrams, what: str = "diagrams") -> Diagrams:
+    """``diagrams`` if it is a :class:`Diagrams` whose values are valid, else an InputError.
+
+    The values are checked again (NaN, infinite births, death < birth, naming the dimension),
+    since the arrays of a :class:`Diagrams` can be changed in place. Anything else, a bare
+    ``(k, 2)`` array above all, is refused with what was given and what to pass.
+    """
+    if not isinstance(diagrams, Diagrams):
+        shape = getattr(diagrams, "shape", None)
+        given = type(diagrams).__name__ + ("" if shape is None else f" of shape {tuple(shape)}")
+        raise InputError(
+            f"{what} is a {given}, not Diagrams; pass Diagrams([h0, h1, ...]) with one (k, 2) "
+            "array per homology dimension (a single diagram: Diagrams([array]))"
+        )
+    for p, dgm in enumerate(diagrams):
+        check_diagram(dgm, f"{what} H{p}")
+    return diagrams
+
+
 def _dims(a: Diagrams, b: Diagrams, dim: int | None) -> range:
-    if dim is not None:
-        return range(dim, dim + 1)
-    return range(min(len(a), len(b)))
+    shared = min(len(a), len(b))
+    if dim is None:
+        return range(shared)
+    if not 0 <= dim < shared:
+        raise InputError(f"dim={dim}, but the diagrams share dimensions H0..H{shared - 1} only")
+    return range(dim, dim + 1)
 
 
-def bottleneck(a: Diagrams, b: Diagrams, dim: int | None = None, e: float = 0.0) -> float:
-    """Bottleneck distance (gudhi) in dimension ``dim``, or the maximum over shared dimensions.
+def _essential_gaps(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Birth differences of the essential classes of ``x`` and ``y`` matched in birth order
+    (optimal for every Wasserstein order and the bottleneck); ``[inf]`` if their counts differ."""
+    bx = np.sort(x[np.isinf(x[:, 1]), 0])
+    by = np.sort(y[np.isinf(y[:, 1]), 0])
+    if len(bx) != len(by):
+        return np.array([np.inf])
+    return np.abs(bx - by)
 
-    Essential classes are matched among themselves; differing numbers of them give ``inf``.
-    ``e > 0`` allows an additive error ``e`` for speed (gudhi's approximate algorithm).
+
+def _finite_part(dgm: np.ndarray) -> np.ndarray:
+    return dgm[np.isfinite(dgm[:, 1])]
+
+
+# -- bottleneck distance -----------------------------------------------------------------------
+# gudhi.bottleneck_distance is wrong on diagrams with tied or repeated points, exact (e=0) and
+# approximate alike: on 4000 random small diagrams with ties, 82 wrong with e=0, 5 with the
+# default e=None (measured with gudhi 3.13 against a brute-force matching), e.g. 1.5 instead of
+# 1.265. So the bottleneck is ours: the smallest t at which the points can all be matched
+# within t (with each other or with the diagonal), searched over the values it can take.
+
+
+def _covers(left: np.ndarray, right: np.ndarray, n_left: int, n_right: int) -> bool:
+    """Whether the bipartite graph with edges ``(left[k], right[k])`` (sorted by ``left``)
+    has a matching that covers all its ``n_left`` left vertices: a maximum flow (Dinic).
+
+    scipy's ``maximum_bipartite_matching`` is not used: its Hopcroft-Karp search revisits dead
+    ends (scipy issue 26147) and took 150 s on one 625 000-edge graph of two H0 diagrams of
+    1000 points, where this flow takes 0.17 s.
+    """
+    if n_left == 0:
+        return True
+    degree = np.bincount(left, minlength=n_left)
+    if degree.min() == 0:
+        return False
+    # source 0 -> left 1..n_left -> right -> sink, unit capacities, built row by row
+    sink = n_left + n_right + 1
+    heads = np.concatenate(
+        [1 + np.arange(n_left), 1 + n_left + right, np.full(n_right, sink)]
+    ).astype(np.int32)
+    per_row = np.concatenate([[n_left], degree, np.ones(n_right, dtype=np.int64), [0]])
+    indptr = np.concatenate([[0], np.cumsum(per_row)]).astype(np.int32)
+    graph = sparse.csr_matrix(
+        (np.ones(len(heads), dtype=np.int32), heads, indptr), shape=(sink + 1, sink + 1)
+    )
+    return maximum_flow(graph, 0, sink, method="dinic").flow_value == n_left
+
+
+def _pairs_from(D: np.ndarray, h: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The pairs ``(i, j)`` with ``D[i, j] < h[i]`` and their costs ``D[i, j]``, sorted by ``i``:
+    the partners point ``i`` may need, while it is farther than ``t`` from the diagonal."""
+    i, j = np.nonzero(D < h[:, None])
+    return i, j, D[i, j]
+
+
+def _still_usable(pairs: tuple, h: np.ndarray, below: float, best: float) -> tuple:
+    """The pairs a probe ``below < t < best`` can use: cost ``< best``, point ``h > below``."""
+    ours, theirs, cost = pairs
+    keep = (cost < best) & (h[ours] > below)
+    return ours[keep], theirs[keep], cost[keep]
+
+
+def _far_points_covered(t: float, pairs: tuple, h: np.ndarray, n_theirs: int) -> bool:
+    """Whether a matching of the pairs with cost ``<= t`` covers every point ``h > t``."""
+    ours, theirs, cost = pairs
+    far = h > t
+    keep = far[ours] & (cost <= t)
+    number = np.cumsum(far) - 1  # the far points numbered 0, 1, ...
+    return _covers(number[ours[keep]], theirs[keep], int(far.sum()), n_theirs)
+
+
+def _finite_bottleneck(x: np.ndarray, y: np.ndarray, e: float) -> float:
+    """Bottleneck distance of two diagrams without essential classes, within ``e`` (0: exact).
+
+    The smallest ``t`` such that some matching with L-inf costs ``<= t`` leaves unmatched only
+    points within ``t`` of the diagonal, searched over the values it can take (pairwise
+    distances and distances to the diagonal). By the Mendelsohn-Dulmage theorem, a matching
+    that covers the far points (``h > t``) of ``x`` and one that covers those of ``y`` give a
+    matching that covers both: each probe is two smaller maximum matchings.
+
+    gudhi's near-exact value is the first probe and the value just below it the second: when
+    gudhi is right (nearly always), two probes settle the answer; when it is wrong, the search
+    goes on by halving. Two H0 diagrams of 3000 points: 22 probes (12 s) without the guess.
     """
     import gudhi
 
-    return max(float(gudhi.bottleneck_distance(a[p], b[p], e)) for p in _dims(a, b, dim))
+    hx, hy = (x[:, 1] - x[:, 0]) / 2, (y[:, 1] - y[:, 0]) / 2  # L-inf distance to the diagonal
+    best = max(hx.max(initial=0.0), hy.max(initial=0.0))  # every point to the diagonal
+    if not len(x) or not len(y):
+        return float(best)
+    D = np.maximum(
+        np.abs(np.subtract.outer(x[:, 0], y[:, 0])), np.abs(np.subtract.outer(x[:, 1], y[:, 1]))
+    )
+    # each point goes to its nearest partner at best, or to the diagonal
+    lower = max(np.minimum(hx, D.min(axis=1)).max(), np.minimum(hy, D.min(axis=0)).max())
+    sides = [(_pairs_from(D, hx), hx, len(y)), (_pairs_from(D.T, hy), hy, len(x))]
+    values = np.concatenate([sides[0][0][2], sides[1][0][2], hx, hy])  # the distance is one
+    values = values[(values >= lower) & (values < best)]
+    below = -np.inf  # the largest value known to be too small
+    guess = values[values >= gudhi.bottleneck_distance(x, y)]
+    probe = "guess" if guess.size else "halve"
+    while values.size and best - below > e:
+        if probe == "guess":
+            t = guess.min()
+        elif probe == "just below":
+            t = values.max()
+        else:
+            t = np.partition(values, values.size // 2)[values.size // 2]
+        if all(_far_points_covered(t, *side) for side in sides):
+            best, values = t, values[values < t]
+            probe = "just below" if probe == "guess" else "halve"
+        else:
+            below, values, probe = t, values[values > t], "halve"
+        sides = [(_still_usable(pairs, h, below, best), h, n) for pairs, h, n in sides]
+    return float(best)
+
+
+def bottleneck(a: Diagrams, b: Diagrams, dim: int | None = None, e: float = 0.0) -> float:
+    """Bottleneck distance in dimension ``dim``, or the maximum over the shared dimensions.
+
+    Points are matched with L-inf costs, or sent to the diagonal at half their lifetime; the
+    distance is the smallest largest cost over all matchings. Essential classes are matched
+    among themselves by birth; differing numbers of them give ``inf``.
+
+    Parameters
+    ----------
+    a, b : Diagrams
+    dim : int, optional
+        One homology dimension; by default every dimension both hold.
+    e : float
+        ``0`` (default): the exact distance, one of the pairwise L-inf distances or
+        half-lifetimes, by a search over those values with two maximum matchings per probe
+        (measured on 2 cores: H0 diagrams of 2000 against 2000 points 1.0 s, 3000 against 3000
+        2.4 s; it holds the ``n x m`` distance matrix, ``8 n m`` bytes). ``e > 0``: stop the
+        search once the answer is known to within ``e`` (an upper bound less than ``e`` above
+        the exact distance), with fewer matchings.
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> a = Diagrams([[[0.0, 2.0], [1.0, 3.0], [1.0, 2.0]]])
+    >>> b = Diagrams([[[0.0, 2.5], [1.0, 3.0]]])
+    >>> bottleneck(a, b)  # (0, 2) to (0, 2.5); (1, 2) to the diagonal
+    0.5
+    """
+    a, b = check_diagrams(a, "a"), check_diagrams(b, "b")
+    if not e >= 0:
+        raise InputError(f"bottleneck error e must be >= 0, got {e}")
+    return max(_bottleneck(a[p], b[p], e) for p in _dims(a, b, dim))
+
+
+def _bottleneck(x: np.ndarray, y: np.ndarray, e: float) -> float:
+    gap = _essential_gaps(x, y).max(initial=0.0)
+    if np.isinf(gap):
+        return math.inf
+    return max(float(gap), _finite_bottleneck(_finite_part(x), _finite_part(y), e))
 
 
 def wasserstein(
     a: Diagrams, b: Diagrams, dim: int | None = None, order: float = 1.0, internal_p: float = np.inf
 ) -> float:
-    """``order``-Wasserstein distance (gudhi with POT) in one dimension, or over all shared ones.
+    """``order``-Wasserstein distance in one dimension, or over all shared ones.
 
+    The finite classes are matched by gudhi with POT (an exact optimal transport); essential
+    classes are matched among themselves by birth (differing numbers of them give ``inf``).
     Over several dimensions the distances combine as ``(sum_p W_p^order)^(1/order)``.
+
+    Parameters
+    ----------
+    a, b : Diagrams
+    dim : int, optional
+        One homology dimension; by default every dimension both hold.
+    order : float
+        The exponent ``q >= 1`` of the costs.
+    internal_p : float
+        The ground metric between points, L-``internal_p`` (default L-inf).
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> a, b = Diagrams([[[0.0, 2.0], [0.0, np.inf]]]), Diagrams([[[0.0, 3.0], [1.0, np.inf]]])
+    >>> wasserstein(a, b)  # (0, 2) to (0, 3) costs 1, the essential classes 1
+    2.0
     """
     from gudhi.wasserstein import wasserstein_distance
 
+    a, b = check_diagrams(a, "a"), check_diagrams(b, "b")
+    if not order >= 1:
+        raise InputError(f"Wasserstein order must be >= 1, got {order}")
     total = 0.0
     for p in _dims(a, b, dim):
-        w = float(wasserstein_distance(a[p], b[p], order=order, internal_p=internal_p))
-        total += w**order
+        gaps = _essential_gaps(a[p], b[p])
+        x, y = _finite_part(a[p]), _finite_part(b[p])
+        finite = (
+            float(wasserstein_distance(x, y, order=order, internal_p=internal_p))
+            if len(x) or len(y)
+            else 0.0
+        )
+        total += finite**order + float(np.sum(gaps**order))
     return total ** (1.0 / order)

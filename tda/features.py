@@ -7,7 +7,10 @@ deaths) are dropped (``essential="drop"``, the default) or, with ``essential="cl
 the death ``clip_value_``: the largest finite birth or death seen in :meth:`fit` over ``dims``
 (the smallest plus 1 if all are equal, 1 if there are none; a class born later gets lifetime
 0). Ranges and grids are learned per dimension in :meth:`fit`; a dimension that is empty in
-every fitted diagram falls back to the range over all of ``dims`` (or ``[0, 1]``).
+every fitted diagram falls back to the range over all of ``dims`` (or ``[0, 1]``). Diagrams are
+checked in :meth:`fit` and :meth:`transform` alike: NaN, an infinite birth or a death before its
+birth (even one written into a :class:`Diagrams` array in place), or a bare array instead of
+:class:`Diagrams`, is an :class:`~tda_pipe.errors.InputError` naming the diagram and dimension.
 
 The curves and images themselves are computed by :mod:`gudhi.representations`; this module
 adds the dimension handling, the essential classes, the fitted ranges and summary statistics.
@@ -36,7 +39,8 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from tda_pipe.errors import InputError
-from tda_pipe.tda.diagrams import Diagrams
+from tda_pipe.tda.diagrams import Diagrams, check_diagrams
+from tda_pipe.tda.validation import check_diagram
 
 __all__ = [
     "BettiCurve",
@@ -53,7 +57,9 @@ ESSENTIAL = ("drop", "clip")
 
 
 def _finite_lifetimes(dgm: np.ndarray) -> np.ndarray:
-    dgm = np.asarray(dgm, dtype=np.float64).reshape(-1, 2)
+    if isinstance(dgm, Diagrams):
+        raise InputError("pass one dimension's (k, 2) array, e.g. diagrams[1], not Diagrams")
+    dgm = check_diagram(dgm, "the diagram")
     life = dgm[:, 1] - dgm[:, 0]
     return life[np.isfinite(life)]
 
@@ -66,7 +72,8 @@ def total_persistence(dgm: np.ndarray, order: float = 1.0) -> float:
     Parameters
     ----------
     dgm : array of shape (k, 2)
-        ``(birth, death)`` rows; rows with an infinite death are ignored.
+        ``(birth, death)`` rows; rows with an infinite death are ignored. NaN, an infinite
+        birth or a death before its birth is an :class:`~tda_pipe.errors.InputError`.
     order : float
         The exponent ``q``.
 
@@ -98,7 +105,8 @@ def persistence_entropy(dgm: np.ndarray) -> float:
     Parameters
     ----------
     dgm : array of shape (k, 2)
-        ``(birth, death)`` rows; rows with an infinite death are ignored.
+        ``(birth, death)`` rows; rows with an infinite death are ignored. NaN, an infinite
+        birth or a death before its birth is an :class:`~tda_pipe.errors.InputError`.
 
     Returns
     -------
@@ -120,11 +128,14 @@ def persistence_entropy(dgm: np.ndarray) -> float:
     return float(-np.sum(p * np.log(p)) + 0.0)  # + 0.0 turns -0.0 into 0.0
 
 
-def _as_list(X: DiagramsLike) -> list:
+def _as_list(X: DiagramsLike) -> list[Diagrams]:
+    """``X`` as a non-empty list of valid :class:`Diagrams` (a bare array is refused)."""
+    if isinstance(X, np.ndarray):
+        check_diagrams(X, "X")  # refused, with what to pass instead
     dgms = [X] if isinstance(X, Diagrams) else list(X)
     if not dgms:
         raise InputError("no diagrams given: pass a Diagrams or a non-empty list of them")
-    return dgms
+    return [check_diagrams(d, f"diagram {i}") for i, d in enumerate(dgms)]
 
 
 def _span(values: np.ndarray) -> tuple[float, float] | None:

@@ -14,6 +14,7 @@ from tda_pipe.errors import InputError
 
 __all__ = [
     "available_memory",
+    "check_diagram",
     "check_distance_matrix",
     "check_image",
     "check_max_dim",
@@ -59,6 +60,40 @@ def check_points(points, what: str = "point cloud", min_points: int = 2) -> np.n
         raise InputError(f"{what} has points with 0 coordinates")
     _check_finite(X, what)
     return X
+
+
+def check_diagram(dgm, what: str = "the diagram") -> np.ndarray:
+    """Return one persistence diagram as a float64 ``(k, 2)`` array of ``(birth, death)`` rows.
+
+    Births must be finite, deaths ``>= birth`` (``inf`` for an essential class); NaN anywhere
+    is an :class:`InputError` naming ``what`` (e.g. ``"H1"``) and the first bad row.
+    """
+    dgm = _as_float_array(dgm, what)
+    if dgm.size == 0:
+        return np.empty((0, 2))
+    if dgm.ndim > 2 or (dgm.ndim == 2 and dgm.shape[1] != 2) or dgm.size % 2:
+        raise InputError(
+            f"{what} must be a (k, 2) array of (birth, death) rows, got shape {dgm.shape}"
+        )
+    dgm = np.ascontiguousarray(dgm.reshape(-1, 2))
+    problems = (
+        (np.isnan(dgm).any(axis=1), "NaN value(s)", "remove those rows or recompute"),
+        (
+            np.isinf(dgm[:, 0]),
+            "infinite birth(s)",
+            "births must be finite (inf deaths are the essential classes)",
+        ),
+        (dgm[:, 1] < dgm[:, 0], "death(s) before birth", "check the column order (birth, death)"),
+    )
+    for bad, kind, fix in problems:
+        if bad.any():
+            row = int(np.flatnonzero(bad)[0])
+            b, d = dgm[row]
+            raise InputError(
+                f"{what} has {int(bad.sum())} row(s) with {kind}, first row {row} "
+                f"({b:g}, {d:g}); {fix}"
+            )
+    return dgm
 
 
 def check_distance_matrix(D, what: str = "distance matrix"):
