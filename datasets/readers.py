@@ -7,6 +7,8 @@ checks on the values themselves (NaN, shape, symmetry) belong to the persistence
 
 from __future__ import annotations
 
+import math
+import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -17,6 +19,8 @@ import numpy as np
 from PIL import Image, ImageSequence
 
 from tda_pipe.errors import InputError
+from tda_pipe.tda.resources import check_cubical
+from tda_pipe.tda.validation import available_memory
 
 if TYPE_CHECKING:
     import trimesh
@@ -64,6 +68,7 @@ def load(
     precomputed: bool = False,
     sample: int | None = None,
     seed: int | None = 0,
+    downsample: int | None = None,
 ) -> LoadedInput:
     """Read a point cloud, distance matrix, mesh or image from a file.
 
@@ -84,7 +89,9 @@ def load(
     - ``.png``, ``.jpg``, ``.jpeg``, ``.bmp``, ``.tif``, ``.tiff``: an image, converted to
       greyscale and scaled to [0, 1] (8-bit divided by 255, 16-bit by 65535; floating-point
       TIFFs kept as they are). A multi-page TIFF becomes a 3-D ``(pages, height, width)``
-      voxel grid.
+      voxel grid. The size is read from the header first: an image whose cubical persistence
+      would not fit in memory is refused before it is decoded (the message names the
+      ``downsample`` factor that fits).
 
     Values are returned as read, as float64; NaN, a 1-D array or a non-square distance matrix
     are left for the persistence step to reject.
@@ -100,6 +107,11 @@ def load(
         replacement from a point cloud (for a distance matrix, the same rows and columns).
     seed : int or None, default 0
         Seed for ``sample``; ``None`` draws a different sample each time.
+    downsample : int, optional
+        Images only: replace each block of ``downsample`` pixels along every axis (``K x K``,
+        or ``K x K x K`` voxels) by its mean; the last block of an axis holds what is left, so
+        an axis of ``s`` pixels becomes ``ceil(s / K)``. Image files are reduced frame by
+        frame as they are decoded.
 
     Returns
     -------
@@ -110,7 +122,8 @@ def load(
     ------
     InputError
         The file is missing, a directory, empty, of an unknown type, unreadable, not numeric,
-        or ``sample`` asks for more rows than it has.
+        ``sample`` asks for more rows than it has, ``downsample`` is given for something other
+        than an image, or the image is too large for cubical persistence.
 
     Examples
     --------
@@ -135,7 +148,13 @@ def load(
         raise InputError(f"{path}: unknown file type {found}; use one of {known}")
     if path.stat().st_size == 0:
         raise InputError(f"{path}: file is empty")
-    loaded = _READERS[suffix](path)
+    factor = _check_downsample(path, downsample)
+    if _READERS[suffix] is _read_image:
+        loaded = _read_image(path, factor)
+    else:
+        loaded = _READERS[suffix](path)
+        if downsample is not None:
+            _downsample(loaded, factor)
     if precomputed and (suffix in _MESH_SUFFIXES or loaded.kind == "image"):
         what = "a mesh" if suffix in _MESH_SUFFIXES else "an image"
         raise InputError(f"{path}: {what} is not a distance matrix; drop precomputed")
@@ -303,20 +322,92 @@ def _read_mesh(path: Path) -> LoadedInput:
     return LoadedInput(path, "points", np.asarray(vertices, dtype=np.float64), mesh=mesh)
 
 
-def _read_image(path: Path) -> LoadedInput:
-    with _reading(path, "an image"), Image.open(path) as image:
-        frames = [_greyscale(frame) for frame in ImageSequence.Iterator(image)]
-        array = frames[0] if len(frames) == 1 else np.stack(frames)
-    return LoadedInput(path, "image", array)
+def _check_downsample(path: Path, downsample: int | None) -> int:
+    """The block size of ``downsample`` (1 for ``None``), or an InputError."""
+    if downsample is None:
+        return 1
+    if isinstance(downsample, bool) or not isinstance(downsample, int | np.integer):
+        raise InputError(f"{path}: downsample must be a positive integer, not {downsample!r}")
+    if downsample < 1:
+        raise InputError(f"{path}: downsample must be a positive integer, not {downsample}")
+    return int(downsample)
 
 
-def _greyscale(frame: Image.Image) -> np.ndarray:
-    """One frame as float64 greyscale in [0, 1] (floating-point frames as they are)."""
+def _downsample(loaded: LoadedInput, factor: int) -> None:
+    """Replace an image array read from NumPy files by its block means (see :func:`load`)."""
+    if loaded.kind != "image":
+        raise InputError(
+            f"{loaded.path}: downsample applies to images; for a point cloud use sample"
+        )
+    if loaded.array.ndim == 0:
+        return  # a single number, which the image checks reject
+    check_cubical(loaded.array.shape, available_memory(), factor)
+    loaded.array = _block_mean(loaded.array, factor)
+
+
+def _read_image(path: Path, downsample: int = 1) -> LoadedInput:
+    with _reading(path, "an image"), warnings.catch_warnings():
+        # PIL warns of images over 89 Mpixels; the size is checked here against the memory
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        with Image.open(path) as image:  # lazy: only the header is read
+            pages = getattr(image, "n_frames", 1)
+            shape = (
+                (image.height, image.width) if pages == 1 else (pages, image.height, image.width)
+            )
+            try:
+                check_cubical(shape, available_memory(), downsample)
+            except InputError as exc:
+                raise InputError(f"{path}: {exc}") from None
+            frames = [_greyscale(frame, downsample) for frame in ImageSequence.Iterator(image)]
+    if len(frames) == 1:
+        return LoadedInput(path, "image", frames[0])
+    array = np.stack(frames)
+    return LoadedInput(path, "image", _block_mean(array, downsample, axes=1))
+
+
+def _greyscale(frame: Image.Image, downsample: int = 1) -> np.ndarray:
+    """One frame as float64 greyscale in [0, 1] (floating-point frames as they are), reduced to
+    the means of ``downsample x downsample`` blocks before it is converted to float64."""
     if frame.mode == "F":
-        return np.asarray(frame, dtype=np.float64)
-    if frame.mode.startswith("I"):  # 16- or 32-bit integer greyscale
-        return np.asarray(frame, dtype=np.float64) / 65535.0
-    return np.asarray(frame.convert("L"), dtype=np.float64) / 255.0
+        pixels, scale = np.asarray(frame), 1.0
+    elif frame.mode.startswith("I"):  # 16- or 32-bit integer greyscale
+        pixels, scale = np.asarray(frame), 65535.0
+    else:
+        pixels, scale = np.asarray(frame.convert("L")), 255.0
+    return _block_mean(pixels, downsample) / scale
+
+
+def _block_mean(array: np.ndarray, factor: int, axes: int | None = None) -> np.ndarray:
+    """float64 means of the blocks of ``factor`` entries along the first ``axes`` axes (all by
+    default); the last block of an axis holds what is left.
+
+    Summed a few million values at a time, so that an 8-bit image is never copied whole to
+    float64 (8 bytes a pixel: 763 MiB for 10000 x 10000).
+    """
+    axes = array.ndim if axes is None else axes
+    if factor == 1:
+        return np.asarray(array, dtype=np.float64)
+    step = factor * max(1, _BLOCK_CHUNK // (factor * math.prod(array.shape[1:])))
+    sums = []
+    for start in range(0, len(array), step):
+        chunk = np.asarray(array[start : start + step], dtype=np.float64)
+        for axis in range(axes):
+            size = chunk.shape[axis]
+            if size % factor:  # zeros in the last block: the counts below leave them out
+                pad = [(0, 0)] * chunk.ndim
+                pad[axis] = (0, factor - size % factor)
+                chunk = np.pad(chunk, pad)
+            every = [slice(None)] * axis
+            chunk = sum(chunk[(*every, slice(j, None, factor))] for j in range(factor))
+        sums.append(chunk)
+    counts = np.ones(())
+    for size in array.shape[:axes]:
+        counts = np.multiply.outer(counts, np.diff(np.arange(0, size, factor), append=size))
+    return np.concatenate(sums) / counts.reshape(counts.shape + (1,) * (array.ndim - axes))
+
+
+#: Values summed at once by :func:`_block_mean` (32 MiB as float64).
+_BLOCK_CHUNK = 1 << 22
 
 
 _READERS: dict[str, Callable[[Path], LoadedInput]] = {

@@ -52,6 +52,9 @@ class LoadParams(StageParams):
         None, gt=0, description="Meshes: points on the surface; clouds: random rows."
     )
     seed: int = Field(0, description="Seed for sample.")
+    downsample: int | None = Field(
+        None, gt=0, description="Images: means of K x K pixel blocks (smaller complex)."
+    )
 
 
 def file_digest(path: str) -> bytes:
@@ -75,7 +78,11 @@ def load_stage(params: LoadParams) -> dict:
     """Read points, a distance matrix, a mesh or an image from a file."""
     return {
         "data": load(
-            params.path, precomputed=params.precomputed, sample=params.sample, seed=params.seed
+            params.path,
+            precomputed=params.precomputed,
+            sample=params.sample,
+            seed=params.seed,
+            downsample=params.downsample,
         )
     }
 

@@ -33,13 +33,19 @@ import numpy as np
 from scipy import sparse
 
 from tda_pipe.errors import InputError
+from tda_pipe.tda.resources import (
+    TIME_LIMIT_S,
+    alpha_estimate,
+    check_cubical,
+    check_fits,
+    rips_estimate,
+)
 from tda_pipe.tda.validation import (
     available_memory,
     check_distance_matrix,
     check_image,
     check_metric,
     check_points,
-    format_bytes,
 )
 
 __all__ = [
@@ -191,22 +197,22 @@ class RipsFiltration(Filtration):
             np.fill_diagonal(D, w)
         return D
 
-    def dense_bytes(self) -> int:
-        """Bytes of the dense float64 filtration matrix."""
-        return 8 * self.n_vertices**2
+    def check_memory(self, max_dim: int | None = None) -> None:
+        """Raise :class:`InputError` if the dense distance matrix would take more than 80% of
+        the available memory (:func:`~tda_pipe.tda.resources.check_fits`).
 
-    def check_memory(self) -> None:
-        """Raise :class:`InputError` if the dense distance matrix would not fit in memory."""
-        need, have = self.dense_bytes(), available_memory()
-        if need <= 0.8 * have:
-            return
+        With ``max_dim``, the estimate is that of Rips persistence up to H``max_dim``: the
+        matrix (unless a dense one was given) plus giotto-ph's complex
+        (:func:`~tda_pipe.tda.resources.rips_estimate`).
+        """
+        matrix = max_dim is None or self.points is not None or self.is_weighted
         fixes = ["--threshold T (only edges up to T)", "--sparse EPS (sparse Rips)"]
         if self.points is not None and self.points.shape[1] <= 3:
             fixes.insert(0, "--filtration alpha")
-        raise InputError(
-            f"Rips on {self.n_vertices} points needs about {format_bytes(need)} for the distance "
-            f"matrix but {format_bytes(have)} is available; use {' or '.join(fixes)}, "
-            "or subsample the points"
+        check_fits(
+            rips_estimate(self.n_vertices, max_dim, matrix=matrix),
+            available_memory(),
+            f"use {' or '.join(fixes)}, or subsample the points (--sample N)",
         )
 
 
@@ -376,13 +382,32 @@ def sparse_rips(
 
 
 def alpha(data) -> AlphaFiltration:
-    """Alpha complex of a point cloud (gudhi); best for large clouds in R^2 and R^3."""
-    return AlphaFiltration(points=check_points(data))
+    """Alpha complex of a point cloud (gudhi); best for large clouds in R^2 and R^3.
+
+    The Delaunay triangulation under it explodes with the dimension: a cloud whose complex
+    would take more than 80% of the available memory or more than 10 minutes
+    (:func:`~tda_pipe.tda.resources.alpha_estimate`) is an :class:`InputError`.
+    """
+    points = check_points(data)
+    check_fits(
+        alpha_estimate(*points.shape),
+        available_memory(),
+        "use --filtration rips with --threshold T, sparse Rips (--sparse EPS), "
+        "or fewer points (--sample N)",
+        time_limit=TIME_LIMIT_S,
+    )
+    return AlphaFiltration(points=points)
 
 
 def cubical(image) -> CubicalFiltration:
-    """Sublevel filtration of a greyscale image or voxel grid (pixels are the top cells)."""
-    return CubicalFiltration(image=check_image(image))
+    """Sublevel filtration of a greyscale image or voxel grid (pixels are the top cells).
+
+    An image whose cubical complex would take more than 80% of the available memory
+    (:func:`~tda_pipe.tda.resources.check_cubical`) is an :class:`InputError`.
+    """
+    img = check_image(image)
+    check_cubical(img.shape, available_memory())
+    return CubicalFiltration(image=img)
 
 
 def _check_values(values, n: int) -> np.ndarray:
@@ -456,7 +481,12 @@ def build_filtration(
 
     ``auto`` chooses: Rips for a precomputed matrix; sparse Rips if ``epsilon`` is given; the
     alpha complex for clouds in R^2 or R^3 larger than :data:`AUTO_ALPHA_MIN_POINTS` (2000
-    points for H1, 300 for H2); Rips otherwise. Images go to ``kind="cubical"`` explicitly.
+    points for H1, 300 for H2; never in R^4 and above, where the Delaunay triangulation
+    explodes); Rips otherwise. Images go to ``kind="cubical"`` explicitly.
+
+    A Rips filtration without a threshold, for ``max_dim >= 1``, is refused here if its matrix
+    and complex would not fit in memory (:meth:`RipsFiltration.check_memory`); H0 goes through
+    a spanning tree that needs no matrix.
 
     Examples
     --------
@@ -495,6 +525,13 @@ def build_filtration(
         filt = weighted_rips(data, weights, metric=metric, threshold=threshold)
     else:
         filt = dtm(data, k, metric=metric, threshold=threshold)
+    if (
+        isinstance(filt, RipsFiltration)
+        and max_dim >= 1
+        and np.isinf(filt.threshold)
+        and not sparse.issparse(filt.distances)  # giotto-ph keeps a sparse graph sparse
+    ):
+        filt.check_memory(max_dim)
     if reason:
         filt.reason = reason
     return filt

@@ -1,0 +1,335 @@
+"""Memory and time a filtration will take, estimated from its size before anything is built.
+
+Each estimate is a model fitted to measured runs (figures beside each constant; peak RSS
+from ``resource.getrusage`` in a fresh process, minus the RSS before the call, on the project's
+2-core machine). :func:`check_fits` turns an estimate that will not fit into one
+:class:`~tda_pipe.errors.InputError` line: the size, the estimate, the margin, the fix.
+
+Examples
+--------
+>>> est = cubical_estimate((10_000, 10_000))
+>>> est.describe()
+'cubical persistence of a 10000 x 10000 image needs about 39.1 GiB for the cubical complex \
+(420 bytes a pixel, gudhi) and about 13 min'
+>>> check_fits(est, available=16 * 2**30, fixes="downsample it")
+Traceback (most recent call last):
+...
+tda_pipe.errors.InputError: cubical persistence of a 10000 x 10000 image needs about 39.1 GiB \
+for the cubical complex (420 bytes a pixel, gudhi) and about 13 min, more than 80% of the \
+16.0 GiB available (20% is kept for the rest of the run); downsample it
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from tda_pipe.errors import InputError
+from tda_pipe.tda.validation import format_bytes
+
+__all__ = [
+    "ALPHA_BYTES_PER_SIMPLEX",
+    "ALPHA_SECONDS_PER_SIMPLEX",
+    "CUBICAL_BYTES_PER_PIXEL",
+    "MEMORY_MARGIN",
+    "RIPS_COMPLEX_BYTES_PER_PAIR",
+    "TIME_LIMIT_S",
+    "Estimate",
+    "alpha_estimate",
+    "alpha_simplices",
+    "check_cubical",
+    "check_fits",
+    "cubical_estimate",
+    "downsampled_shape",
+    "format_seconds",
+    "rips_estimate",
+]
+
+#: Share of the available memory an estimate may take; the rest is left to the run around it
+#: (the input, the diagrams, the features, other processes).
+MEMORY_MARGIN = 0.8
+#: Longest estimated run accepted where the time explodes with the size (alpha in R^d).
+TIME_LIMIT_S = 600.0
+
+
+def format_seconds(seconds: float) -> str:
+    """Human-readable duration.
+
+    Examples
+    --------
+    >>> format_seconds(0.3), format_seconds(90), format_seconds(600), format_seconds(4e4)
+    ('0.3 s', '90 s', '10 min', '11 h')
+    >>> format_seconds(3.2e9)
+    '3.7e+04 days'
+    """
+    if seconds < 10:
+        return f"{seconds:.2g} s"
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f} min"
+    if seconds < 172800:
+        return f"{seconds / 3600:.0f} h"
+    return f"{seconds / 86400:.2g} days"
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """Memory (by part) and time a computation is expected to take.
+
+    Attributes
+    ----------
+    what : str
+        The computation and its size, e.g. ``"alpha complex of 50000 points in R^10"``.
+    parts : tuple of (str, float)
+        ``(what the memory is for, bytes)``, summed by :attr:`bytes`.
+    seconds : float or None
+        Expected run time on the measuring machine; ``None`` where no time model is kept.
+    """
+
+    what: str
+    parts: tuple[tuple[str, float], ...]
+    seconds: float | None = None
+
+    @property
+    def bytes(self) -> float:
+        """All the memory the computation needs."""
+        return sum(size for _, size in self.parts)
+
+    def describe(self) -> str:
+        """One clause: ``"<what> needs about <bytes> for <part> ... and about <time>"``."""
+        needs = " and ".join(f"{format_bytes(size)} for {label}" for label, size in self.parts)
+        if len(self.parts) > 1:
+            needs += f", {format_bytes(self.bytes)} in all"
+        time = "" if self.seconds is None else f" and about {format_seconds(self.seconds)}"
+        return f"{self.what} needs about {needs}{time}"
+
+
+def check_fits(
+    estimate: Estimate, available: float, fixes: str, *, time_limit: float | None = None
+) -> None:
+    """Raise :class:`InputError` if ``estimate`` takes more than :data:`MEMORY_MARGIN` of the
+    ``available`` bytes, or (given ``time_limit``) more than ``time_limit`` seconds.
+
+    The message is one line: the estimate, which limit it passes, then ``fixes``.
+    """
+    reasons = []
+    if estimate.bytes > MEMORY_MARGIN * available:
+        reasons.append(
+            f"more than {MEMORY_MARGIN:.0%} of the {format_bytes(available)} available "
+            f"({1 - MEMORY_MARGIN:.0%} is kept for the rest of the run)"
+        )
+    if time_limit is not None and estimate.seconds is not None and estimate.seconds > time_limit:
+        reasons.append(f"longer than the {format_seconds(time_limit)} allowed")
+    if reasons:
+        raise InputError(f"{estimate.describe()}, {' and '.join(reasons)}; {fixes}")
+
+
+# -- cubical ---------------------------------------------------------------------------------
+
+#: Peak memory of gudhi's ``CubicalComplex`` + ``compute_persistence`` + the pairs, through
+#: :func:`~tda_pipe.tda.persistence.persistence`, per pixel of a 1-, 2- or 3-D image, the
+#: float64 image (8 bytes) included. Measured (gudhi 3.13): 1-D 10^5 and 10^6 pixels, 133-214
+#: bytes; 2-D 500^2 to 2000^2, 328-347 random and 403-411 constant; 3-D 50^3 to 150^3, 539-553
+#: random and 766-815 constant. The complex has about 2^d cells a pixel, ~100 bytes each.
+CUBICAL_BYTES_PER_PIXEL = {1: 220, 2: 420, 3: 820}
+#: Seconds per pixel, same runs: 1-D 0.7-2.2 us, 2-D 1.8-8.2 us (random images are the slow
+#: ones, slightly slower per pixel as they grow), 3-D 4.6-17.8 us.
+_CUBICAL_SECONDS_PER_PIXEL = {1: 2.5e-6, 2: 8e-6, 3: 18e-6}
+
+
+def cubical_estimate(shape: tuple[int, ...]) -> Estimate:
+    """Memory and time of the cubical persistence of an image of ``shape`` (1 to 3 axes).
+
+    Examples
+    --------
+    >>> est = cubical_estimate((1000, 1000))
+    >>> round(est.bytes / 2**20), round(est.seconds)
+    (401, 8)
+    """
+    pixels = math.prod(shape)
+    d = min(max(len(shape), 1), 3)
+    name = {1: "signal", 2: "image", 3: "voxel grid"}[d]
+    return Estimate(
+        f"cubical persistence of a {' x '.join(map(str, shape))} {name}",
+        (
+            (
+                f"the cubical complex ({CUBICAL_BYTES_PER_PIXEL[d]} bytes a pixel, gudhi)",
+                float(pixels * CUBICAL_BYTES_PER_PIXEL[d]),
+            ),
+        ),
+        pixels * _CUBICAL_SECONDS_PER_PIXEL[d],
+    )
+
+
+# -- alpha -----------------------------------------------------------------------------------
+
+#: Simplices of gudhi's alpha complex (``AlphaComplex(points).create_simplex_tree()``, all
+#: dimensions) per point, on standard Gaussian points (uniform ones in the unit cube give 1-15%
+#: fewer), as ``d: (n, simplices per point at n, exponent)``; the count per point grows like
+#: ``n^exponent``, the exponent fitted on the two largest clouds measured. The Delaunay
+#: triangulation explodes with the dimension (and on small clouds nearly every subset is a
+#: simplex, hence the exponents). Measured (gudhi 3.13), simplices per point:
+#:
+#: ====  ============================================================
+#: d     n: simplices per point
+#: ====  ============================================================
+#: 2     1000: 6.0, 4000: 6.0
+#: 3     1000: 27.8, 4000: 28.7
+#: 4     300: 147, 1000: 167, 4000: 183
+#: 5     200: 767, 500: 988, 1000: 1141
+#: 6     100: 2975, 200: 4545, 300: 5536
+#: 7     50: 6569, 100: 14494, 150: 20487
+#: 8     40: 15056, 60: 35337, 80: 53742 (24.5 s for 60 points, 44.5 s for 80)
+#: ====  ============================================================
+#:
+#: Beyond R^8 the count per point is taken five times larger per dimension (the ratio from R^6
+#: to R^7 and from R^7 to R^8 at the same n), with the exponent of R^8.
+_ALPHA_SIMPLICES = {
+    1: (1000, 2.0, 0.0),
+    2: (4000, 6.0, 0.0),
+    3: (4000, 28.7, 0.02),
+    4: (4000, 183.0, 0.066),
+    5: (1000, 1141.0, 0.21),
+    6: (300, 5536.0, 0.49),
+    7: (150, 20487.0, 0.85),
+    8: (80, 53742.0, 1.46),
+}
+_ALPHA_GROWTH_PER_DIM = 5.0
+#: Peak memory per simplex of the same runs (building the simplex tree and its persistence):
+#: 306-350 bytes on clouds of 10^5 simplices and more, up to 441 on the smallest.
+ALPHA_BYTES_PER_SIMPLEX = 350
+#: Seconds per simplex of the same runs: 1.4-6 us in R^2 to R^4, 4.5-11 us in R^5 and R^6,
+#: 8-20 us in R^7 and R^8 (building the tree is 60-75% of it).
+ALPHA_SECONDS_PER_SIMPLEX = 10e-6
+
+
+def alpha_simplices(n: int, d: int) -> float:
+    """Estimated number of simplices of the alpha complex of ``n`` points in general position
+    in R^d (see :data:`_ALPHA_SIMPLICES`), at most the number of subsets of up to ``d + 1``
+    points.
+
+    Examples
+    --------
+    >>> round(alpha_simplices(4000, 3)), round(alpha_simplices(3, 10))
+    (114800, 7)
+    >>> alpha_simplices(50_000, 10) > 1e12
+    True
+    """
+    n_ref, per_point, exponent = _ALPHA_SIMPLICES[min(max(d, 1), 8)]
+    log_count = (
+        math.log(n)
+        + math.log(per_point)
+        + exponent * math.log(n / n_ref)
+        + max(d - 8, 0) * math.log(_ALPHA_GROWTH_PER_DIM)
+    )
+    return min(math.exp(min(log_count, 700.0)), _subsets(n, d + 1))
+
+
+def _subsets(n: int, k_max: int) -> float:
+    """Subsets of 1 to ``k_max`` of ``n`` points (in floats: the counts overflow integers)."""
+    log_n = math.lgamma(n + 1)
+    return math.fsum(
+        math.exp(min(log_n - math.lgamma(k + 1) - math.lgamma(n - k + 1), 700.0))
+        for k in range(1, min(n, k_max) + 1)
+    )
+
+
+def alpha_estimate(n: int, d: int) -> Estimate:
+    """Memory and time of the alpha complex and its persistence, ``n`` points in R^d.
+
+    Examples
+    --------
+    >>> alpha_estimate(50_000, 10).seconds > 1e6
+    True
+    """
+    simplices = alpha_simplices(n, d)
+    return Estimate(
+        f"the alpha complex of {n} points in R^{d}",
+        (
+            (
+                f"its ~{simplices:.2g} simplices ({ALPHA_BYTES_PER_SIMPLEX} bytes each, gudhi)",
+                simplices * ALPHA_BYTES_PER_SIMPLEX,
+            ),
+        ),
+        simplices * ALPHA_SECONDS_PER_SIMPLEX,
+    )
+
+
+# -- Rips ------------------------------------------------------------------------------------
+
+#: giotto-ph's memory for Rips persistence from a dense float64 matrix, beyond the matrix, per
+#: pair of points (bytes times ``n^2``): its float32 copy, the sorted edges and the reduction.
+#: Measured (one thread, uniform points in R^3): H0 18-22 (1000 to 4000 points), H1 26-47 (1000
+#: to 8000 points), H2 62 (300 points); H2 and above need more on larger clouds.
+RIPS_COMPLEX_BYTES_PER_PAIR = 48
+
+
+def rips_estimate(n: int, max_dim: int | None = None, *, matrix: bool = True) -> Estimate:
+    """Memory of Rips persistence on ``n`` points: the dense float64 distance matrix (if
+    ``matrix``, i.e. it is still to be computed) and, given ``max_dim``, giotto-ph's complex.
+
+    Examples
+    --------
+    >>> rips_estimate(20_000).describe()
+    'Rips on 20000 points needs about 3.0 GiB for the distance matrix'
+    >>> rips_estimate(20_000, 1).describe()  # doctest: +NORMALIZE_WHITESPACE
+    'Rips H1 on 20000 points needs about 3.0 GiB for the distance matrix and 17.9 GiB for the
+    complex (48 bytes a pair of points, giotto-ph), 20.9 GiB in all'
+    """
+    parts = [("the distance matrix", 8.0 * n * n)] if matrix else []
+    if max_dim is not None:
+        parts.append(
+            (
+                f"the complex ({RIPS_COMPLEX_BYTES_PER_PAIR} bytes a pair of points, giotto-ph)",
+                float(RIPS_COMPLEX_BYTES_PER_PAIR) * n * n,
+            )
+        )
+    what = f"Rips on {n} points" if max_dim is None else f"Rips H{max_dim} on {n} points"
+    return Estimate(what, tuple(parts))
+
+
+# -- images ----------------------------------------------------------------------------------
+
+
+def downsampled_shape(shape: tuple[int, ...], factor: int) -> tuple[int, ...]:
+    """Shape of the block mean of ``shape`` by ``factor``: ``ceil(s / factor)`` along each axis
+    (the last block of an axis holds what is left).
+
+    Examples
+    --------
+    >>> downsampled_shape((10_000, 9_999), 3)
+    (3334, 3333)
+    """
+    return tuple(-(-int(s) // factor) for s in shape)
+
+
+def check_cubical(shape: tuple[int, ...], available: float, downsample: int = 1) -> None:
+    """Raise :class:`InputError` if the cubical persistence of an image of ``shape``, block-mean
+    downsampled by ``downsample``, would not fit in memory; the message names the smallest
+    ``--downsample`` factor that fits.
+
+    Examples
+    --------
+    >>> check_cubical((10_000, 10_000), available=8 * 2**30, downsample=2)
+    Traceback (most recent call last):
+    ...
+    tda_pipe.errors.InputError: cubical persistence of a 5000 x 5000 image needs about 9.8 GiB \
+for the cubical complex (420 bytes a pixel, gudhi) and about 3 min, more than 80% of the 8.0 \
+GiB available (20% is kept for the rest of the run); downsample it with --downsample 3 (the \
+load parameter downsample=3: means of 3 x 3 pixel blocks) or crop it
+    """
+    limit = MEMORY_MARGIN * available
+    estimate = cubical_estimate(downsampled_shape(shape, downsample))
+    if estimate.bytes <= limit:
+        return
+    factor = downsample + 1
+    while cubical_estimate(downsampled_shape(shape, factor)).bytes > limit and factor < max(shape):
+        factor += 1
+    blocks = " x ".join([str(factor)] * len(shape))
+    check_fits(
+        estimate,
+        available,
+        f"downsample it with --downsample {factor} (the load parameter downsample={factor}: "
+        f"means of {blocks} pixel blocks) or crop it",
+    )

@@ -1,0 +1,286 @@
+"""Memory and time estimates: what will not fit is refused from its size, before it is built."""
+
+import re
+import time
+
+import gudhi
+import numpy as np
+import pytest
+from PIL import Image
+
+import tda_pipe as tp
+from tda_pipe import cli
+from tda_pipe.datasets import load
+from tda_pipe.datasets import readers as R
+from tda_pipe.errors import InputError
+from tda_pipe.pipelines.runner import StageError, run_pipeline
+from tda_pipe.pipelines.spec import parse_spec
+from tda_pipe.pipelines.stages import registered_stages
+from tda_pipe.tda import filtrations as F
+from tda_pipe.tda.resources import (
+    Estimate,
+    alpha_simplices,
+    check_fits,
+    cubical_estimate,
+    downsampled_shape,
+)
+
+GiB = 2**30
+
+
+def quick(call, *args, **kwargs):
+    """``call(*args, **kwargs)`` and the seconds it took."""
+    start = time.perf_counter()
+    result = call(*args, **kwargs)
+    return result, time.perf_counter() - start
+
+
+def refused(call, *args, **kwargs) -> tuple[str, float]:
+    """The InputError message of ``call(*args, **kwargs)`` and the seconds it took."""
+    start = time.perf_counter()
+    with pytest.raises(InputError) as info:
+        call(*args, **kwargs)
+    message = str(info.value)
+    assert "\n" not in message
+    return message, time.perf_counter() - start
+
+
+@pytest.fixture(scope="module")
+def huge_png(tmp_path_factory):
+    """A constant 10000 x 10000 PNG: a few hundred KB on disk, 10^8 pixels decoded."""
+    path = tmp_path_factory.mktemp("huge") / "huge.png"
+    Image.new("L", (10_000, 10_000), 0).save(path)
+    assert path.stat().st_size < 300_000
+    return path
+
+
+@pytest.fixture
+def memory(monkeypatch):
+    """Set the available memory seen by the readers and the filtration builders."""
+
+    def set_available(nbytes: float) -> None:
+        monkeypatch.setattr(R, "available_memory", lambda: int(nbytes))
+        monkeypatch.setattr(F, "available_memory", lambda: int(nbytes))
+
+    return set_available
+
+
+# -- images ------------------------------------------------------------------------------------
+
+
+def test_huge_png_is_refused_from_its_header(huge_png, memory):
+    memory(16 * GiB)
+    message, seconds = refused(load, huge_png)
+    assert seconds < 1.0
+    assert message.startswith(f"{huge_png}: cubical persistence of a 10000 x 10000 image")
+    assert "needs about 39.1 GiB" in message
+    assert "more than 80% of the 16.0 GiB available" in message
+    assert "--downsample 2" in message and "downsample=2" in message
+
+
+def test_huge_png_is_refused_by_analyze_before_the_out_folder(huge_png, memory, tmp_path, capsys):
+    memory(16 * GiB)
+    registered_stages()  # imports every stage's module (torch, ...) once, outside the timing
+    out = tmp_path / "x"
+    code, seconds = quick(cli.main, ["analyze", str(huge_png), "--out", str(out), "--quiet"])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert seconds < 1.0
+    assert not out.exists()
+    assert err.count("\n") == 1 and "--downsample 2" in err and "39.1 GiB" in err
+
+
+def test_downsample_lets_the_huge_png_through(huge_png, memory):
+    memory(16 * GiB)
+    data = load(huge_png, downsample=4)
+    assert data.kind == "image" and data.array.shape == (2500, 2500)
+    assert data.array.dtype == np.float64 and not data.array.any()
+
+
+def _block_means(array: np.ndarray, k: int) -> np.ndarray:
+    """Brute force: the mean of every k x ... x k block, the last ones cut short."""
+    shape = downsampled_shape(array.shape, k)
+    out = np.empty(shape)
+    for index in np.ndindex(*shape):
+        out[index] = array[tuple(slice(i * k, (i + 1) * k) for i in index)].mean()
+    return out
+
+
+@pytest.mark.parametrize("k", [1, 2, 3, 7])
+def test_downsample_is_a_block_mean(tmp_path, k):
+    pixels = np.random.default_rng(k).integers(0, 256, size=(13, 20), dtype=np.uint8)
+    Image.fromarray(pixels, mode="L").save(tmp_path / "img.png")
+    data = load(tmp_path / "img.png", downsample=k)
+    assert data.array.shape == (-(-13 // k), -(-20 // k))
+    np.testing.assert_allclose(data.array, _block_means(pixels / 255.0, k), rtol=0, atol=1e-12)
+
+
+def test_downsample_of_16_bit_images_multipage_tiffs_and_npz_images(tmp_path):
+    rng = np.random.default_rng(0)
+    deep = rng.integers(0, 65536, size=(9, 10)).astype(np.uint16)
+    Image.fromarray(deep).save(tmp_path / "deep.png")
+    np.testing.assert_allclose(
+        load(tmp_path / "deep.png", downsample=4).array, _block_means(deep / 65535.0, 4), atol=1e-12
+    )
+    pages = rng.integers(0, 256, size=(5, 6, 7), dtype=np.uint8)
+    frames = [Image.fromarray(p, mode="L") for p in pages]
+    frames[0].save(tmp_path / "stack.tif", save_all=True, append_images=frames[1:])
+    stack = load(tmp_path / "stack.tif", downsample=2).array
+    assert stack.shape == (3, 3, 4)
+    np.testing.assert_allclose(stack, _block_means(pages / 255.0, 2), atol=1e-12)
+    voxels = rng.random((4, 5, 6))
+    np.savez(tmp_path / "voxels.npz", image=voxels)
+    np.testing.assert_allclose(
+        load(tmp_path / "voxels.npz", downsample=3).array, _block_means(voxels, 3), atol=1e-12
+    )
+
+
+@pytest.mark.parametrize("bad", [0, -2, 1.5, True, "2"])
+def test_downsample_must_be_a_positive_integer(tmp_path, bad):
+    Image.new("L", (4, 4)).save(tmp_path / "img.png")
+    message, _ = refused(load, tmp_path / "img.png", downsample=bad)
+    assert "downsample must be a positive integer" in message
+
+
+def test_downsample_applies_to_images_only(tmp_path):
+    np.save(tmp_path / "pts.npy", np.random.default_rng(0).random((10, 2)))
+    message, _ = refused(load, tmp_path / "pts.npy", downsample=2)
+    assert "downsample" in message and "sample" in message
+
+
+def test_load_stage_downsample_parameter(tmp_path, memory):
+    """An image refused at full size goes through the pipeline with the factor the error names."""
+    memory(1.5 * 2**20)
+    pixels = np.random.default_rng(0).integers(0, 256, size=(60, 60), dtype=np.uint8)
+    Image.fromarray(pixels, mode="L").save(tmp_path / "img.png")
+    stages = ["filtration", {"persistence": {"max_dim": 1}}]
+    with pytest.raises(StageError, match=r"60 x 60 image.*--downsample 2"):
+        run_pipeline(parse_spec({"stages": ["load", *stages]}), tmp_path / "img.png", None)
+    spec = parse_spec({"stages": [{"load": {"downsample": 2}}, *stages]})
+    run = run_pipeline(spec, tmp_path / "img.png", None, keep=("data", "diagrams"))
+    means = _block_means(pixels / 255.0, 2)
+    np.testing.assert_allclose(run.artifacts["data"].array, means, rtol=0, atol=1e-12)
+    diagrams = run.artifacts["diagrams"]
+    assert diagrams.filtration == "cubical"
+    # the same up to rounding (ties between equal means may pair differently)
+    assert tp.bottleneck(diagrams, tp.persistence(means, max_dim=1, filtration="cubical")) < 1e-9
+
+
+def test_cubical_builder_refuses_an_array_too_large_and_names_the_factor(memory):
+    memory(2 * GiB)
+    message, seconds = refused(F.cubical, np.zeros((3000, 3000)))
+    assert seconds < 1.0
+    assert message.startswith("cubical persistence of a 3000 x 3000 image needs about 3.5 GiB")
+    assert "--downsample 2" in message
+    assert F.cubical(np.zeros((1500, 1500))).n_vertices == 1500**2
+
+
+# -- alpha -------------------------------------------------------------------------------------
+
+
+def test_alpha_in_high_dimension_is_refused_quickly(memory):
+    memory(64 * GiB)
+    X = np.random.default_rng(0).standard_normal((50_000, 10))
+    for call in (F.build_filtration, tp.persistence):
+        kwargs = {"filtration": "alpha"} if call is tp.persistence else {"kind": "alpha"}
+        message, seconds = refused(call, X, **kwargs)
+        assert seconds < 1.0
+        assert message.startswith("the alpha complex of 50000 points in R^10 needs about")
+        assert "simplices" in message and "longer than the 10 min allowed" in message
+        assert re.search(r"--filtration rips with --threshold T.*--sparse EPS.*--sample N", message)
+    message, _ = refused(F.alpha, X[:2000])  # the run that had not finished after 80 s
+    assert "2000 points in R^10" in message
+
+
+def test_moderate_alpha_in_r3_is_accepted(memory):
+    memory(4 * GiB)
+    X = np.random.default_rng(0).random((3000, 3))
+    d = tp.persistence(X, max_dim=2, filtration="alpha")
+    assert d.filtration == "alpha" and len(d) == 3
+
+
+@pytest.mark.parametrize("n, d", [(1000, 2), (1000, 3), (300, 4), (100, 5), (60, 6)])
+def test_alpha_simplex_estimate_is_near_gudhi(n, d):
+    """The model behind the refusal against gudhi's own count (uniform and Gaussian points)."""
+    rng = np.random.default_rng(d)
+    for X in (rng.random((n, d)), rng.standard_normal((n, d))):
+        count = gudhi.AlphaComplex(points=X).create_simplex_tree().num_simplices()
+        assert 0.7 <= alpha_simplices(n, d) / count <= 2.0, (n, d, count)
+
+
+def test_alpha_estimate_of_few_points_is_their_subsets():
+    # 6 points in R^20 are affinely independent: the alpha complex is the full 5-simplex
+    X = np.random.default_rng(0).random((6, 20))
+    count = gudhi.AlphaComplex(points=X).create_simplex_tree().num_simplices()
+    assert count == 2**6 - 1 == round(alpha_simplices(6, 20))
+
+
+def test_auto_never_picks_alpha_above_r3(memory):
+    memory(2**50)
+    rng = np.random.default_rng(0)
+    for d in (4, 5, 10):
+        for max_dim in (1, 2):
+            filt = F.build_filtration(rng.random((50_000, d)), max_dim=max_dim)
+            assert filt.kind == "rips", (d, max_dim)
+    assert F.build_filtration(rng.random((50_000, 3)), max_dim=1).kind == "alpha"
+
+
+# -- Rips --------------------------------------------------------------------------------------
+
+
+def test_rips_refusal_says_the_margin(memory):
+    """The reported case: 18.6 GiB asked with 20.7 GiB available was refused with no reason."""
+    memory(20.7 * GiB)
+    X = np.random.default_rng(0).random((50_000, 5))
+    filt = F.rips(X)
+    message, seconds = refused(filt.check_memory)
+    assert seconds < 1.0
+    assert message.startswith(
+        "Rips on 50000 points needs about 18.6 GiB for the distance matrix, more than 80% of "
+        "the 20.7 GiB available (20% is kept for the rest of the run); use --threshold T"
+    )
+    assert "--sparse EPS" in message and "--sample N" in message and "alpha" not in message
+
+
+def test_rips_estimate_counts_the_complex_and_refuses_at_build(memory):
+    memory(20.7 * GiB)
+    X = np.random.default_rng(0).random((30_000, 3))
+    message, seconds = refused(F.build_filtration, X, "rips", max_dim=1)
+    assert seconds < 1.0
+    assert message.startswith(
+        "Rips H1 on 30000 points needs about 6.7 GiB for the distance matrix and 40.2 GiB for "
+        "the complex (48 bytes a pair of points, giotto-ph), 46.9 GiB in all, more than 80%"
+    )
+    assert "--filtration alpha" in message
+    # H0 goes through a spanning tree: no matrix, nothing refused
+    assert F.build_filtration(X, "rips", max_dim=0).n_vertices == 30_000
+    # a given dense matrix is not counted again, only the complex
+    memory(256 * 2**20)
+    message, _ = refused(F.build_filtration, np.zeros((3000, 3000)), "rips", metric="precomputed")
+    assert message.startswith("Rips H1 on 3000 points needs about 412.0 MiB for the complex")
+
+
+# -- the check itself --------------------------------------------------------------------------
+
+
+def test_check_fits_limits():
+    est = Estimate("a job", (("its table", 8.0 * GiB), ("its index", 2.0 * GiB)), 700.0)
+    assert est.bytes == 10 * GiB
+    check_fits(est, available=12.5 * GiB, fixes="x")  # 10 GiB is 80% of 12.5 GiB
+    with pytest.raises(
+        InputError,
+        match=r"^a job needs about 8\.0 GiB for its table and 2\.0 "
+        r"GiB for its index, 10\.0 GiB in all and about 12 min, more than 80% of "
+        r"the 12\.4 GiB available .*; shrink it$",
+    ):
+        check_fits(est, available=12.4 * GiB, fixes="shrink it")
+    check_fits(est, available=1e15, fixes="x", time_limit=700)
+    with pytest.raises(InputError, match=r"12 min, longer than the 10 min allowed; wait less$"):
+        check_fits(est, available=1e15, fixes="wait less", time_limit=600)
+
+
+def test_cubical_estimate_grows_with_the_cells_per_pixel():
+    one, two, three = (
+        cubical_estimate(s).bytes / 10**6 for s in [(10**6,), (1000, 1000), (100,) * 3]
+    )
+    assert one < two < three
