@@ -26,12 +26,15 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
+from numbers import Integral, Real
 
 import networkx as nx
 import numpy as np
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
+from sklearn.base import BaseEstimator, clone
+from sklearn.utils.validation import check_is_fitted
 
 from tda_pipe.errors import InputError
 from tda_pipe.tda.validation import check_points
@@ -360,8 +363,12 @@ def _min_cluster_points(estimator: object) -> int:
 # -- the Mapper -----------------------------------------------------------------------------
 
 
-class Mapper:
+class Mapper(BaseEstimator):
     """The Mapper graph of a point cloud: a lens, a cover of its values, a clusterer.
+
+    A scikit-learn estimator: the constructor only stores its parameters, :meth:`fit`
+    validates them and sets the fitted attributes (ending in ``_``), and ``get_params``,
+    ``set_params`` and :func:`sklearn.base.clone` work as for any estimator.
 
     Parameters
     ----------
@@ -385,14 +392,16 @@ class Mapper:
 
     Attributes
     ----------
-    graph : networkx.Graph
+    graph_ : networkx.Graph
         Nodes ``0..N-1``, one per cluster, with ``members`` (point indices), ``size``,
         ``cube`` (grid index), ``interval`` (``[[low, high]]`` per lens dimension) and ``lens``
         (mean of the first lens component over the members; ``lens_1``, ... for the others).
-        Edges join clusters sharing points, with ``shared`` (how many). ``graph.graph`` holds
-        the lens, cover and clusterer used.
+        Edges join clusters sharing points, with ``shared`` (how many). ``graph_.graph`` holds
+        the lens, cover and clusterer used. Also read as :attr:`graph`.
     lens_ : numpy.ndarray
         ``(n, m)`` lens values.
+    cover_ : Cover
+        The cover used (``cover``, or the uniform cover it describes).
     cubes_ : list of Cube
         The non-empty cubes of the cover.
     min_gap_ : float or None
@@ -405,6 +414,8 @@ class Mapper:
     >>> G = Mapper(lens="eccentricity", cover=(10, 0.3), clusterer="single-linkage").fit(X).graph
     >>> G.number_of_nodes() > 0, all(G.nodes[u]["size"] > 0 for u in G)
     (True, True)
+    >>> Mapper(cover=(8, 0.4))
+    Mapper(cover=(8, 0.4))
     """
 
     def __init__(
@@ -418,24 +429,50 @@ class Mapper:
         n_neighbors: int = 15,
     ) -> None:
         self.lens = lens
-        self.cover = cover if isinstance(cover, Cover) else Cover(*cover)
+        self.cover = cover
         self.clusterer = clusterer
         self.min_gap = min_gap
         self.min_samples = min_samples
         self.n_neighbors = n_neighbors
-        self._check_clusterer()
 
-    def _check_clusterer(self) -> None:
+    @property
+    def graph(self) -> nx.Graph:
+        """The fitted graph, :attr:`graph_` (``Mapper(...).fit(X).graph``)."""
+        check_is_fitted(self, "graph_")
+        return self.graph_
+
+    def _checked_cover(self) -> Cover:
+        """The :class:`Cover` that ``cover`` describes, or :class:`InputError`."""
+        if isinstance(self.cover, Cover):
+            return self.cover
+        if isinstance(self.cover, (tuple, list)) and len(self.cover) == 2:
+            return Cover(*self.cover)
+        raise _bad_parameter("cover", "a Cover or an (n_intervals, overlap) pair", self.cover)
+
+    def _check_parameters(self) -> None:
         if isinstance(self.clusterer, str):
             if self.clusterer not in CLUSTERERS:
-                raise InputError(
-                    f"unknown clusterer {self.clusterer!r}; use single-linkage, dbscan "
-                    "or a scikit-learn clusterer"
+                raise _bad_parameter(
+                    "clusterer",
+                    "'single-linkage', 'dbscan' or a scikit-learn clusterer",
+                    self.clusterer,
                 )
         elif not hasattr(self.clusterer, "fit_predict"):
-            raise InputError("a clusterer object needs a fit_predict method (scikit-learn API)")
-        if self.min_gap is not None and not self.min_gap > 0:
-            raise InputError(f"min_gap must be > 0, got {self.min_gap}")
+            raise _bad_parameter(
+                "clusterer",
+                "a name or an object with fit_predict (scikit-learn API)",
+                self.clusterer,
+            )
+        if self.min_gap is not None and not (
+            isinstance(self.min_gap, Real)
+            and not isinstance(self.min_gap, bool)
+            and self.min_gap > 0
+        ):
+            raise _bad_parameter("min_gap", "a number > 0 or None", self.min_gap)
+        for name in ("min_samples", "n_neighbors"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, Integral) or value < 1:
+                raise _bad_parameter(name, "an int >= 1", value)
 
     def fit(self, X: np.ndarray, y: object = None) -> Mapper:
         """Build the graph of the point cloud ``X`` (``(n, d)``); ``y`` is ignored.
@@ -443,22 +480,34 @@ class Mapper:
         Returns
         -------
         Mapper
-            ``self``, with :attr:`graph`, :attr:`lens_`, :attr:`cubes_`, :attr:`min_gap_`.
+            ``self``, with :attr:`graph_`, :attr:`lens_`, :attr:`cover_`, :attr:`cubes_`,
+            :attr:`min_gap_`.
+
+        Raises
+        ------
+        InputError
+            A parameter or ``X`` is invalid; the message names it.
         """
+        cover = self._checked_cover()
+        self._check_parameters()
         X = check_points(X, min_points=2)
-        self.lens_ = lens_values(X, self.lens, n_neighbors=self.n_neighbors)
-        self.cover.check(self.lens_.shape[1])
+        lens = lens_values(X, self.lens, n_neighbors=self.n_neighbors)
+        try:
+            cover.check(lens.shape[1])
+        except InputError as exc:
+            raise InputError(f"The 'cover' parameter of Mapper: {exc}") from None
+        self.cover_, self.lens_ = cover, lens
         self.min_gap_ = self.min_gap
         if self.min_gap is None and isinstance(self.clusterer, str):
             self.min_gap_ = _connectivity_scale(X)
-        self.cubes_ = self.cover.cubes(self.lens_)
+        self.cubes_ = self.cover_.cubes(self.lens_)
         clusters = [(cube, part) for cube in self.cubes_ for part in self._clusters(X, cube)]
-        self.graph = self._graph(clusters, len(X))
+        self.graph_ = self._graph(clusters, len(X))
         return self
 
     def fit_transform(self, X: np.ndarray, y: object = None) -> nx.Graph:
-        """:meth:`fit` and return :attr:`graph`."""
-        return self.fit(X).graph
+        """:meth:`fit` and return :attr:`graph_`."""
+        return self.fit(X).graph_
 
     def _labels(self, points: np.ndarray) -> np.ndarray:
         if self.clusterer == "single-linkage":
@@ -469,8 +518,6 @@ class Mapper:
             if len(points) < self.min_samples:
                 return np.full(len(points), -1)
             return DBSCAN(eps=self.min_gap_, min_samples=self.min_samples).fit_predict(points)
-        from sklearn.base import clone
-
         if len(points) < _min_cluster_points(self.clusterer):
             return np.full(len(points), -1)
         return np.asarray(clone(self.clusterer).fit_predict(points))
@@ -482,9 +529,9 @@ class Mapper:
     def _graph(self, clusters: list[tuple[Cube, np.ndarray]], n_points: int) -> nx.Graph:
         G = nx.Graph(
             lens=self.lens if isinstance(self.lens, str) else "custom",
-            n_intervals=self.cover.n_intervals,
-            overlap=self.cover.overlap,
-            cover=self.cover.kind,
+            n_intervals=self.cover_.n_intervals,
+            overlap=self.cover_.overlap,
+            cover=self.cover_.kind,
             clusterer=self.clusterer if isinstance(self.clusterer, str) else repr(self.clusterer),
             min_gap=None if self.min_gap_ is None else float(self.min_gap_),
             n_points=n_points,
@@ -506,6 +553,11 @@ class Mapper:
         }
         attrs.update({f"lens_{j}": float(v) for j, v in enumerate(means[1:], start=1)})
         return attrs
+
+
+def _bad_parameter(name: str, expected: str, got: object) -> InputError:
+    """scikit-learn's message shape for a parameter of :class:`Mapper`."""
+    return InputError(f"The {name!r} parameter of Mapper must be {expected}. Got {got!r} instead.")
 
 
 def _shared_members(clusters: list[np.ndarray], n_points: int) -> list[tuple[int, int, int]]:

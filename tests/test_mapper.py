@@ -9,7 +9,9 @@ import numpy as np
 import pytest
 import torch
 from scipy.cluster.hierarchy import fcluster, linkage
+from sklearn.base import clone
 from sklearn.cluster import DBSCAN, AgglomerativeClustering
+from sklearn.model_selection import ParameterGrid
 
 from tda_pipe.datasets import circle
 from tda_pipe.errors import InputError
@@ -164,6 +166,18 @@ def test_bad_cover_and_clusterer_raise_input_error(cloud):
     for kwargs in ({"cover": (0, 0.3)}, {"cover": (5, 1.0)}, {"clusterer": "kmeans"}):
         with pytest.raises(InputError):
             Mapper(lens="pca", **kwargs).fit(cloud)
+
+
+def test_clones_over_a_parameter_grid_match_direct_construction(cloud):
+    """The scikit-learn path (clone, set_params, fit) builds the graphs the constructor does."""
+    base = Mapper(lens="pca", cover=(10, 0.3))
+    grid = ParameterGrid(
+        {"lens": ["pca", "coordinate:0"], "cover": [(4, 0.3), Cover(6, 0.4, "balanced")]}
+    )
+    for params in grid:
+        via_clone = clone(base).set_params(**params).fit(cloud).graph
+        assert member_sets(via_clone) == member_sets(Mapper(**params).fit(cloud).graph)
+    assert base.get_params()["cover"] == (10, 0.3) and not hasattr(base, "graph_")
 
 
 # -- attributes --------------------------------------------------------------------------------
