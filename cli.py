@@ -128,6 +128,13 @@ def analyze(
         int | None,
         typer.Option(help="Meshes: N points sampled on the surface; clouds: N random points."),
     ] = None,
+    downsample: Annotated[
+        int | None,
+        typer.Option(
+            help="Images: replace each K x K block of pixels by its mean (a smaller cubical "
+            "complex)."
+        ),
+    ] = None,
     seed: Annotated[int, typer.Option(help="Seed for --sample.")] = 0,
     scales: Annotated[
         str | None,
@@ -150,6 +157,7 @@ def analyze(
         sparse=sparse,
         backend=backend,
         sample=sample,
+        downsample=downsample,
         seed=seed,
         scales=_parse_scales(scales),
         dtm_k=dtm_k,

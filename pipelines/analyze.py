@@ -34,6 +34,7 @@ class AnalyzeOptions:
     sparse: float | None = None
     backend: str = "auto"
     sample: int | None = None
+    downsample: int | None = None
     seed: int = 0
     scales: list[float] | None = None
     dtm_k: int = 10
@@ -55,7 +56,11 @@ class AnalyzeOptions:
     def overrides(self) -> list[str]:
         """``--set`` items putting these options on the default pipeline's stages."""
         where = {
-            "load": {"precomputed": self.metric == "precomputed", "sample": self.sample},
+            "load": {
+                "precomputed": self.metric == "precomputed",
+                "sample": self.sample,
+                "downsample": self.downsample,
+            },
             "filtration": {
                 "kind": self.filtration,
                 "metric": self.metric,

@@ -184,3 +184,17 @@ def test_console_script_end_to_end(tmp_path):
         [script, "analyze", "nope.npy"], cwd=tmp_path, capture_output=True, text=True
     )
     assert bad.returncode == 2 and bad.stderr.strip() == "error: nope.npy: no such file"
+
+
+def test_downsample_shrinks_an_image_by_block_means(tmp_path, capsys):
+    pixels = np.random.default_rng(0).integers(0, 256, size=(60, 40)).astype(np.uint8)
+    Image.fromarray(pixels).save(tmp_path / "noise.png")
+    out = tmp_path / "d"
+    assert run(capsys, str(tmp_path / "noise.png"), "--downsample", "4", "--out", str(out))[0] == 0
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["input"]["shape"] == [15, 10]
+    blocks = pixels.reshape(15, 4, 10, 4).mean(axis=(1, 3)) / 255.0
+    expected = tp.persistence(blocks, 1, filtration="cubical")
+    got = tp.Diagrams.load(out / "diagrams.npz")
+    for dim in (0, 1):
+        np.testing.assert_allclose(np.sort(got[dim], axis=0), np.sort(expected[dim], axis=0))
