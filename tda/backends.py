@@ -6,14 +6,19 @@ dimension a float64 ``(k, 2)`` array and a ``(birth_simplices, death_simplices)`
 
 For flag filtrations the pairing comes from the backend and the values are recomputed in
 float64 from the filtration's own edge values, so giotto-ph (which works in float32) returns the
-same numbers as gudhi.
+same numbers as gudhi. Every Rips backend gets float64 distances from us, never coordinates
+(ripser.py computes float32 distances from points, 3e-8 between duplicates: spurious H0 bars),
+and a threshold is applied by us in float64 (:func:`threshold_graph`): an edge of length
+exactly ``threshold`` is in the complex on every backend.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
+from scipy import sparse
 
 from tda_pipe.errors import InputError
 from tda_pipe.tda.filtrations import (
@@ -36,6 +41,7 @@ __all__ = [
     "rips_mst",
     "rips_ripser",
     "sparse_rips_gudhi",
+    "threshold_graph",
 ]
 
 Result = tuple[list[np.ndarray], list[tuple[np.ndarray, np.ndarray]] | None]
@@ -109,11 +115,68 @@ def _flag_values(births: np.ndarray, deaths: np.ndarray, edge_values):
     return _drop_zero_length(np.column_stack([b, d]), births, deaths)
 
 
+def threshold_graph(filt: RipsFiltration) -> sparse.coo_matrix:
+    """The edges of ``filt`` whose float64 value is ``<= filt.threshold``, as an upper-triangular
+    sparse matrix with the vertex values on its diagonal (what giotto-ph, ripser and gudhi take).
+
+    A backend handed a threshold compares in its own precision: giotto-ph rounds to float32,
+    and lost an edge of length exactly the threshold in 3 of 200 random clouds (once an
+    essential H1 class). Here candidate edges come from a radius search a relative 1e-6 wider
+    (far above the ulps by which two implementations of one metric differ), and the values
+    :meth:`RipsFiltration.edge_values` gives, the ones the diagrams report, decide.
+    """
+    t, n = filt.threshold, filt.n_vertices
+    if filt.points is None and not sparse.issparse(filt.distances):
+        M = filt.dense_matrix()
+        i, j = np.nonzero(np.triu(M <= t, 1))
+    else:
+        if filt.points is None:
+            candidates = sparse.triu(filt.distances, 1).tocoo()
+        else:
+            from sklearn.neighbors import radius_neighbors_graph
+
+            # a weighted edge (d + w_i + w_j) / 2 <= t has d <= 2 t
+            reach = (2 * t if filt.is_weighted else t) * (1 + 1e-6)
+            graph = radius_neighbors_graph(filt.points, reach, metric=filt.metric)
+            candidates = sparse.triu(graph, 1).tocoo()
+        i, j = candidates.row.astype(np.int64), candidates.col.astype(np.int64)
+        keep = filt.edge_values(i, j) <= t
+        i, j = i[keep], j[keep]
+    vertices = np.arange(n)
+    return sparse.coo_matrix(
+        (
+            np.concatenate([filt.vertex_values(vertices), filt.edge_values(i, j)]),
+            (np.concatenate([vertices, i]), np.concatenate([vertices, j])),
+        ),
+        shape=(n, n),
+    )
+
+
+def _float64_matrix(filt: RipsFiltration):
+    """What a Rips backend computes from: the threshold graph, the given distance matrix, or
+    our float64 matrix (never the points, whose distances a backend would compute itself)."""
+    if np.isfinite(filt.threshold):
+        return threshold_graph(filt)
+    if filt.distances is not None and not filt.is_weighted:
+        return filt.distances
+    return filt.dense_matrix()
+
+
 def rips_mst(filt: RipsFiltration, max_dim: int, n_threads: int = -1) -> Result:
-    """H0 only, by a minimum spanning tree (no complex, O(n) memory)."""
+    """H0 only, by a minimum spanning tree (no complex, O(n) memory).
+
+    The tree's values come from dot products (fast, but 1e-8 between duplicate points), so
+    the values are recomputed exactly from the tree's edges, zero-length classes dropped, and
+    the threshold applied to them: a class killed by an edge longer than the threshold never
+    dies (the spanning forest of the edges ``<= t`` is the spanning tree cut at ``t``).
+    """
     if max_dim != 0:
         raise ValueError("the MST backend computes H0 only")
-    dgm, births, deaths = mst_h0(filt)
+    _, births, deaths = mst_h0(dataclasses.replace(filt, threshold=math.inf))
+    dgm, (births, deaths) = _flag_values(births, deaths, filt.edge_values)
+    beyond = dgm[:, 1] > filt.threshold
+    dgm[beyond, 1] = np.inf
+    deaths[beyond] = -1
     return [dgm], [(births, deaths)]
 
 
@@ -150,41 +213,26 @@ def rips_giotto(filt: RipsFiltration, max_dim: int, n_threads: int = -1) -> Resu
     from gph import ripser_parallel
 
     _check_giotto_index(filt, max_dim)
-    if filt.distances is not None and not filt.is_weighted:
-        X, metric = filt.distances, "precomputed"
-    elif filt.is_weighted or np.isinf(filt.threshold):
-        # Our own dense matrix rather than giotto-ph's: from points it computes distances with
-        # multithreaded BLAS, so two worker processes pairing a batch ran no faster than one
-        # (16 clouds of 512 points: 1.26 s in 2 processes vs 1.13 s in 1; 0.72 s from a matrix).
-        X, metric = filt.dense_matrix(), "precomputed"
-    else:
-        X, metric = filt.points, filt.metric
+    # Our own matrix rather than the points: from points giotto-ph computes distances with
+    # multithreaded BLAS, so two worker processes pairing a batch ran no faster than one
+    # (16 clouds of 512 points: 1.26 s in 2 processes vs 1.13 s in 1; 0.72 s from a matrix).
+    X = _float64_matrix(filt)
     # Multithreaded giotto-ph (0.2.x) gives correct float32 diagrams but wrong H1+ generators:
     # the birth edge of a class is often another edge (measured on 500 uniform points in R^3
     # with 2 threads: birth values off by up to 2e-3; on 120-point shapes, 11 runs in 200).
     # Births and pairs come from the generators, so H1 and above run single-threaded.
     threads = n_threads if max_dim == 0 else 1
     result = ripser_parallel(
-        X,
-        maxdim=max_dim,
-        thresh=filt.threshold,
-        metric=metric,
-        n_threads=threads,
-        return_generators=True,
+        X, maxdim=max_dim, metric="precomputed", n_threads=threads, return_generators=True
     )
     return _flag_result(result["gens"], max_dim, filt.edge_values)
 
 
 def rips_ripser(filt: RipsFiltration, max_dim: int, n_threads: int = -1) -> Result:
-    """ripser.py (float32 values, no pairs)."""
+    """ripser.py on our float64 matrix (it computes in float32; no pairs)."""
     from ripser import ripser
 
-    if filt.is_weighted or filt.distances is not None:
-        X = filt.dense_matrix() if filt.is_weighted else filt.distances
-        result = ripser(X, maxdim=max_dim, thresh=filt.threshold, distance_matrix=True)
-    else:
-        filt.check_memory()
-        result = ripser(filt.points, maxdim=max_dim, thresh=filt.threshold, metric=filt.metric)
+    result = ripser(_float64_matrix(filt), maxdim=max_dim, distance_matrix=True)
     dgms = [np.asarray(d, dtype=np.float64) for d in result["dgms"]]
     return [d[d[:, 1] > d[:, 0]] for d in dgms], None
 
@@ -198,13 +246,19 @@ def rips_gudhi(filt: RipsFiltration, max_dim: int, n_threads: int = -1) -> Resul
     """gudhi's Rips complex (float64 throughout; slow for large clouds)."""
     import gudhi
 
-    if filt.points is not None and filt.metric == "euclidean" and not filt.is_weighted:
-        st = gudhi.RipsComplex(
-            points=filt.points, max_edge_length=filt.threshold
-        ).create_simplex_tree(max_dimension=max_dim + 1)
+    if np.isfinite(filt.threshold):
+        graph = threshold_graph(filt)
+        rows, cols = graph.row.astype(np.int64), graph.col.astype(np.int64)  # gudhi 3.13
+        vertex = rows == cols  # misreads int32 vertex arrays in insert_batch
+        st = gudhi.SimplexTree()
+        st.insert_batch(rows[vertex][None, :], graph.data[vertex])
+        st.insert_batch(np.vstack([rows[~vertex], cols[~vertex]]), graph.data[~vertex])
+        st.expansion(max_dim + 1)
+    elif filt.points is not None and filt.metric == "euclidean" and not filt.is_weighted:
+        st = gudhi.RipsComplex(points=filt.points).create_simplex_tree(max_dimension=max_dim + 1)
     else:
         # missing edges of a sparse graph are inf in the dense matrix: never inserted
-        cap = filt.threshold if np.isfinite(filt.threshold) else np.finfo(np.float64).max
+        cap = np.finfo(np.float64).max
         st = gudhi.SimplexTree.create_from_array(filt.dense_matrix(), max_filtration=cap)
         st.expansion(max_dim + 1)
     return _st_flag_result(st, max_dim, filt.edge_values)

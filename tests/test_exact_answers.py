@@ -298,3 +298,92 @@ def test_scikit_learn_estimator_checks_that_apply_to_diagram_inputs(transformer)
         "check_mixin_order",
     ):
         getattr(estimator_checks, check)(name, transformer)
+
+
+# -- items 3 and 4: Rips on duplicate points, and a threshold equal to an edge's length -----------
+# ripser.py computed its own float32 distances from the points: 3e-8 between duplicates, so
+# spurious (0, 3e-8) H0 bars (13 bars instead of 10); the MST's dot-product distances did the
+# same. giotto-ph compared the threshold in float32 and lost an edge of length exactly the
+# threshold (3 clouds in 200). The reference: gudhi's SimplexTree built here from the float64
+# edges d <= t, compared dimension by dimension (counts, essential counts, values).
+
+RIPS_BACKENDS = ["giotto-ph", "gudhi", "ripser", "mst"]
+
+
+def reference_flag_diagrams(D: np.ndarray, max_dim: int, threshold: float = np.inf) -> list:
+    """Per dimension, the sorted intervals of positive length of the flag complex of the edges
+    ``D[i, j] <= threshold``, from a gudhi SimplexTree filled by hand."""
+    import gudhi
+
+    n = len(D)
+    i, j = np.triu_indices(n, 1)
+    keep = D[i, j] <= threshold
+    st = gudhi.SimplexTree()
+    st.insert_batch(np.arange(n, dtype=np.int64)[None, :], np.zeros(n))
+    st.insert_batch(np.vstack([i[keep], j[keep]]).astype(np.int64), D[i[keep], j[keep]])
+    st.expansion(max_dim + 1)
+    st.compute_persistence(persistence_dim_max=True)
+    out = []
+    for p in range(max_dim + 1):
+        dgm = np.asarray(st.persistence_intervals_in_dimension(p), dtype=float).reshape(-1, 2)
+        dgm = dgm[dgm[:, 1] > dgm[:, 0]]
+        out.append(dgm[np.lexsort((dgm[:, 1], dgm[:, 0]))])
+    return out
+
+
+def assert_same_diagrams(ours: Diagrams, reference: list, backend: str) -> None:
+    """Equal dimension by dimension: as many classes, as many essential ones, the same values
+    (exactly up to float64 rounding; ripser.py reports float32 values)."""
+    rtol = 1e-6 if backend == "ripser" else 1e-12
+    assert len(ours) == len(reference)
+    for p, (got, want) in enumerate(zip(ours, reference)):
+        assert got.shape == want.shape, (backend, p, got.shape, want.shape)
+        assert np.isinf(got[:, 1]).sum() == np.isinf(want[:, 1]).sum(), (backend, p)
+        got = got[np.lexsort((got[:, 1], got[:, 0]))]
+        np.testing.assert_allclose(got, want, rtol=rtol, atol=rtol, err_msg=f"{backend} H{p}")
+
+
+@pytest.mark.parametrize("backend", RIPS_BACKENDS)
+def test_duplicate_points_give_the_diagrams_of_the_distinct_points(backend):
+    from scipy.spatial.distance import cdist
+
+    import tda_pipe as tp
+
+    max_dim = 0 if backend == "mst" else 1
+    for seed in range(6):
+        rng = np.random.default_rng(seed)
+        X = rng.normal(size=(10, 3)) * 10.0 ** (seed % 3)
+        X = np.vstack([X, X[rng.integers(0, 10, 5)]])  # five repeated points
+        ours = tp.persistence(X, max_dim, filtration="rips", backend=backend)
+        reference = reference_flag_diagrams(cdist(X, X), max_dim)
+        assert len(reference[0]) == 10
+        assert_same_diagrams(ours, reference, backend)
+
+
+def _cloud_and_an_edge_length(seed: int) -> tuple[np.ndarray, np.ndarray, float]:
+    from scipy.spatial.distance import cdist
+
+    rng = np.random.default_rng(seed)
+    X = rng.random((25, 2))
+    D = cdist(X, X)
+    lengths = np.sort(D[np.triu_indices(25, 1)])
+    return X, D, float(lengths[rng.integers(20, 150)])
+
+
+# before the fix giotto-ph lost the edge of length t on seeds 6, 11, 56 and 63 (11 clouds in
+# 300), the MST backend on 56, 63, 65 and 130 (9 in 300)
+THRESHOLD_SEEDS = [*range(12), 56, 63, 65, 130]
+
+
+@pytest.mark.parametrize("backend", RIPS_BACKENDS)
+def test_an_edge_of_length_exactly_the_threshold_is_in_the_complex(backend):
+    import tda_pipe as tp
+
+    max_dim = 0 if backend == "mst" else 1
+    for seed in THRESHOLD_SEEDS:
+        X, D, t = _cloud_and_an_edge_length(seed)
+        reference = reference_flag_diagrams(D, max_dim, threshold=t)
+        from_points = tp.persistence(X, max_dim, filtration="rips", threshold=t, backend=backend)
+        assert_same_diagrams(from_points, reference, backend)
+        from_matrix = tp.persistence(D, max_dim, metric="precomputed", threshold=t, backend=backend)
+        assert_same_diagrams(from_matrix, reference, backend)
