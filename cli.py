@@ -609,7 +609,12 @@ def mapper(
     clusterer: Annotated[str, typer.Option(help="single-linkage or dbscan.")] = "single-linkage",
     min_gap: Annotated[
         float | None,
-        typer.Option("--min-gap", help="Split clusters at gaps above this (default: auto)."),
+        typer.Option(
+            "--min-gap",
+            "--eps",
+            help="Single linkage: split clusters at gaps above this; dbscan: its eps "
+            "(default: from the neighbour distances).",
+        ),
     ] = None,
     attributes: Annotated[
         bool, typer.Option(help="Persistent homology of every node and edge.")

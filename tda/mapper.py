@@ -343,10 +343,11 @@ def single_linkage_labels(points: np.ndarray, min_gap: float) -> np.ndarray:
     return np.argsort(np.argsort(first))[inverse]  # numbered in order of first appearance
 
 
-def _connectivity_scale(X: np.ndarray) -> float:
-    """The 99th percentile of the nearest-neighbour distances: a gap larger than this splits."""
-    dist, _ = cKDTree(X).query(X, k=2)
-    scale = float(np.quantile(dist[:, 1], 0.99))
+def _connectivity_scale(X: np.ndarray, k: int = 1) -> float:
+    """The 99th percentile of the distances to the ``k``-th nearest neighbour of the cloud."""
+    k = min(max(k, 1), len(X) - 1)
+    dist, _ = cKDTree(X).query(X, k=k + 1)
+    scale = float(np.quantile(dist[:, k], 0.99))
     return scale if scale > 0 else float(np.ptp(X, axis=0).max()) * 1e-9
 
 
@@ -384,7 +385,12 @@ class Mapper(BaseEstimator):
         with ``fit_predict`` (cloned per cube; label ``-1`` is noise, left out).
     min_gap : float, optional
         Single linkage splits a cube only at a gap larger than this; DBSCAN's ``eps``.
-        Default: the 99th percentile of the nearest-neighbour distances of the whole cloud.
+        Default: the 99th percentile over the whole cloud of the distance to the nearest
+        neighbour (single linkage), or twice that of the distance to the ``min_samples - 1``-th
+        neighbour (DBSCAN: a point at the edge of a cube, half of whose neighbourhood the cube
+        cuts away, is still a core point). On a noisy circle and the example torus both give
+        the graph single linkage gives; the nearest-neighbour scale broke DBSCAN's graph of the
+        torus into 6 components.
     min_samples : int
         DBSCAN's ``min_samples``.
     n_neighbors : int
@@ -499,7 +505,10 @@ class Mapper(BaseEstimator):
         self.cover_, self.lens_ = cover, lens
         self.min_gap_ = self.min_gap
         if self.min_gap is None and isinstance(self.clusterer, str):
-            self.min_gap_ = _connectivity_scale(X)
+            if self.clusterer == "dbscan":
+                self.min_gap_ = 2.0 * _connectivity_scale(X, self.min_samples - 1)
+            else:
+                self.min_gap_ = _connectivity_scale(X)
         self.cubes_ = self.cover_.cubes(self.lens_)
         clusters = [(cube, part) for cube in self.cubes_ for part in self._clusters(X, cube)]
         self.graph_ = self._graph(clusters, len(X))
