@@ -43,7 +43,14 @@ def _as_float_array(data, what: str) -> np.ndarray:
 
 
 def check_points(points, what: str = "point cloud", min_points: int = 2) -> np.ndarray:
-    """Return ``points`` as a finite float64 ``(n, d)`` array with ``n >= min_points``."""
+    """Return ``points`` as a finite float64 ``(n, d)`` array with ``n >= min_points``.
+
+    Points whose distances float64 cannot hold are refused rather than rescaled: where the
+    squared coordinates or squared coordinate differences (which every Euclidean distance
+    sums) overflow, distances would be ``inf``; where the largest squared difference is below
+    the smallest normal float64 (about 2.2e-308), distances would be 0 or lose their digits.
+    The message says to rescale the data (persistence scales with it).
+    """
     X = _as_float_array(points, what)
     if X.ndim != 2:
         hint = (
@@ -59,7 +66,29 @@ def check_points(points, what: str = "point cloud", min_points: int = 2) -> np.n
     if X.shape[1] == 0:
         raise InputError(f"{what} has points with 0 coordinates")
     _check_finite(X, what)
+    _check_scale(X, what)
     return X
+
+
+def _check_scale(X: np.ndarray, what: str) -> None:
+    """An :class:`InputError` if the squares in a distance of ``X`` over- or underflow float64."""
+    with np.errstate(over="ignore", under="ignore"):
+        extent = X.max(axis=0) - X.min(axis=0)  # per coordinate, the largest difference
+        largest = np.sum(np.maximum(extent, np.abs(X).max(axis=0)) ** 2)
+        spread = np.sum(extent**2)
+    size = float(np.abs(X).max())
+    if not np.isfinite(largest):
+        raise InputError(
+            f"{what} has coordinates up to {size:.3g}: their squares overflow float64, so "
+            f"distances would be infinite; rescale the data (e.g. divide it by {size:.0e})"
+        )
+    if extent.any() and spread < np.finfo(np.float64).tiny:
+        span = float(extent.max())
+        raise InputError(
+            f"{what} spans only {span:.3g}: squared coordinate differences underflow float64, "
+            f"so distances would be 0 or imprecise; rescale the data (e.g. divide it by "
+            f"{span:.0e})"
+        )
 
 
 def check_diagram(dgm, what: str = "the diagram") -> np.ndarray:

@@ -387,3 +387,45 @@ def test_an_edge_of_length_exactly_the_threshold_is_in_the_complex(backend):
         assert_same_diagrams(from_points, reference, backend)
         from_matrix = tp.persistence(D, max_dim, metric="precomputed", threshold=t, backend=backend)
         assert_same_diagrams(from_matrix, reference, backend)
+
+
+# -- item 5: coordinates whose squared differences float64 cannot hold -----------------------------
+# At 1e300 the squared differences overflowed (99% of the distances infinite: 100 components
+# instead of 1); at 1e-300 they underflowed (every distance 0). Such clouds are refused, with
+# the fix. Between those ends the answer scales with the data on every backend, the float32
+# ones included (giotto-ph and ripser lost edges above 3.4e38 and below 1e-38 before).
+
+
+@pytest.mark.parametrize(
+    "scale,message",
+    [
+        (1e300, r"coordinates up to \S+: their squares overflow float64.*rescale the data"),
+        (1e-300, r"spans only \S+: squared coordinate differences underflow.*rescale"),
+    ],
+)
+def test_clouds_too_large_or_too_small_for_float64_are_refused(scale, message):
+    import tda_pipe as tp
+    from tda_pipe.tda.validation import check_points
+
+    X = tp.datasets.circle(100, seed=0) * scale
+    with pytest.raises(InputError, match=message):
+        check_points(X)
+    for backend in RIPS_BACKENDS:
+        with pytest.raises(InputError, match=message):
+            tp.persistence(X, 0 if backend == "mst" else 1, filtration="rips", backend=backend)
+    check_points(np.full((3, 2), 1e-300))  # one point repeated: no differences to underflow
+
+
+@pytest.mark.parametrize("scale", [1e100, 1e40, 1e-40, 1e-100])
+@pytest.mark.parametrize("backend", RIPS_BACKENDS)
+def test_diagrams_scale_with_the_data_on_every_backend(scale, backend):
+    import tda_pipe as tp
+
+    X = tp.datasets.circle(60, seed=0)
+    max_dim = 0 if backend == "mst" else 1
+    unit = tp.persistence(X, max_dim, filtration="rips", backend=backend)
+    scaled = tp.persistence(X * scale, max_dim, filtration="rips", backend=backend)
+    assert [len(d) for d in scaled] == [len(d) for d in unit]
+    rtol = 1e-6 if backend == "ripser" else 1e-12
+    for got, want in zip(scaled, unit):
+        np.testing.assert_allclose(got / scale, want, rtol=rtol, atol=rtol)
