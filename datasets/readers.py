@@ -256,9 +256,32 @@ def _read_npz(path: Path) -> LoadedInput:
     return LoadedInput(path, kind, array, labels=labels)
 
 
+def decode_utf8(path: Path, raw: bytes, what: str) -> str:
+    """The bytes ``raw`` read from ``path`` as UTF-8 text (a BOM dropped), or an InputError
+    naming the first byte that is not UTF-8 and its offset.
+
+    Examples
+    --------
+    >>> decode_utf8(Path("t.csv"), "1;2".encode(), "a text table")
+    '1;2'
+    >>> try:
+    ...     decode_utf8(Path("t.csv"), "é".encode("latin-1"), "a text table")
+    ... except InputError as exc:
+    ...     print(exc)
+    t.csv: cannot read as a text table (byte 0xe9 at offset 0 is not UTF-8); save it as UTF-8
+    """
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"{path}: cannot read as {what} (byte 0x{raw[exc.start]:02x} at offset {exc.start} "
+            "is not UTF-8); save it as UTF-8"
+        ) from None
+
+
 def _read_table(path: Path) -> LoadedInput:
     with _reading(path, "a text table"):
-        text = path.read_text(encoding="utf-8-sig")
+        text = decode_utf8(path, path.read_bytes(), "a text table")
     lines = [
         (number, line)
         for number, line in enumerate(text.splitlines(), start=1)

@@ -38,6 +38,7 @@ from pathlib import Path
 import yaml
 from pydantic import ValidationError
 
+from tda_pipe.datasets.readers import decode_utf8
 from tda_pipe.errors import InputError
 from tda_pipe.pipelines.stages import StageDef, StageParams, registered_stages
 
@@ -170,16 +171,11 @@ def _read(path: Path) -> dict:
     if not path.is_file():  # a FIFO or a device: reading could wait for ever
         raise SpecError(f"{path}: not a regular file; give a pipeline file")
     try:
-        raw = path.read_bytes()
+        text = decode_utf8(path, path.read_bytes(), "a pipeline file")
     except OSError as exc:
         raise SpecError(f"{path}: cannot read it ({exc.strerror or exc})") from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise SpecError(
-            f"{path}: not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start}); "
-            "save it as UTF-8"
-        ) from None
+    except InputError as exc:
+        raise SpecError(str(exc)) from None
     try:
         return tomllib.loads(text) if suffix == ".toml" else _load_yaml(text, str(path))
     except (yaml.YAMLError, tomllib.TOMLDecodeError) as exc:

@@ -276,6 +276,14 @@ def test_corrupt_files(tmp_path, name, content, expected):
     assert expected in input_error(tmp_path / name)
 
 
+def test_a_table_that_is_not_utf8_names_the_byte(tmp_path):
+    (tmp_path / "latin1.csv").write_bytes("x,é\n1,2\n".encode("latin-1"))
+    message = input_error(tmp_path / "latin1.csv")
+    assert "byte 0xe9 at offset 2 is not UTF-8" in message and "save it as UTF-8" in message
+    (tmp_path / "bom.csv").write_bytes("x,y\n1,2\n".encode("utf-8-sig"))
+    np.testing.assert_array_equal(load(tmp_path / "bom.csv").array, [[1.0, 2.0]])
+
+
 def test_non_numeric_arrays_and_misused_precomputed(tmp_path):
     np.save(tmp_path / "words.npy", np.array(["a", "b"]))
     assert "not numbers" in input_error(tmp_path / "words.npy")
