@@ -418,3 +418,18 @@ def test_clear_removes_only_the_cache_entries(tmp_path):
     (root / "ab").unlink()
     (root / "ab-real").rename(root / "ab")
     assert all(path.read_bytes() == b"user data" for path in mine)
+
+
+def test_the_cli_cache_clear_keeps_user_files(isolated_cache, capsys):
+    from tda_pipe.cli import main
+
+    cache = StageCache()
+    key = cache.key("s", {}, [])
+    cache.put(key, {"x": np.arange(3)})
+    notes = isolated_cache / "notes.txt"
+    notes.write_text("mine")
+    (isolated_cache / key[:2] / "mine.npz").write_bytes(b"mine")
+    assert main(["cache", "clear"]) == 0
+    assert "removed 1 entries" in capsys.readouterr().out
+    assert notes.read_text() == "mine" and (isolated_cache / key[:2] / "mine.npz").exists()
+    assert cache.get(key) is None
