@@ -203,7 +203,7 @@ def run_pipeline(
         if i in done:
             return done[i]
         call = calls[i]
-        outputs = cache.get(keys[i])
+        outputs = cache.get(keys[i], call.stage.outputs)
         if outputs is not None:
             result.cached.append(call.stage.name)
             result.seconds[f"{call.position}:{call.stage.name}"] = 0.0

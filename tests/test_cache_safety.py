@@ -433,3 +433,26 @@ def test_the_cli_cache_clear_keeps_user_files(isolated_cache, capsys):
     assert "removed 1 entries" in capsys.readouterr().out
     assert notes.read_text() == "mine" and (isolated_cache / key[:2] / "mine.npz").exists()
     assert cache.get(key) is None
+
+
+def test_an_entry_missing_a_stage_output_is_a_miss_not_a_traceback(tmp_path, caplog):
+    """A well-formed entry planted under a real key, holding the wrong outputs."""
+
+    from tda_pipe.pipelines.runner import run_pipeline
+    from tda_pipe.pipelines.spec import load_spec
+
+    np.save(tmp_path / "ring.npy", tp.datasets.circle(40, seed=0))
+    cache = StageCache(tmp_path / "cache")
+    spec = load_spec(None, ["report.figures=false"])
+    first = run_pipeline(spec, tmp_path / "ring.npy", None, cache=cache)
+    entries = sorted((tmp_path / "cache").glob("*/*.npz"))
+    assert entries
+    for entry in entries:  # every stage's entry now holds something else
+        key = entry.stem
+        entry.unlink()
+        cache.put(key, {"unrelated": np.zeros(3)})
+    with caplog.at_level(logging.WARNING, logger="tda_pipe"):
+        again = run_pipeline(spec, tmp_path / "ring.npy", None, cache=cache)
+    assert not again.cached
+    assert again.artifacts["diagrams"].betti(1.0) == first.artifacts["diagrams"].betti(1.0)
+    assert any("not" in r.getMessage() for r in caplog.records)
