@@ -124,6 +124,9 @@ def test_single_row_table_is_2d(tmp_path):
         ("x,y,z\n1,2,3\n4,5\n", "row 3 has 2 values, expected 3"),
         ("x,y,z\n1,2,3\n4,five,6\n", "row 3, column 2 is 'five', not a number"),
         ("1,2,oops\n", "row 1, column 3 is 'oops', not a number"),
+        # a first row with numbers in it is data, whatever its first cell: never a header
+        ("NA,1,2\n3,4,5\n", "row 1, column 1 is 'NA', not a number"),
+        ("id,x,7\n3,4,5\n", "row 1, column 1 is 'id', not a number"),
         ("1,2,3\n\n4,,6\n", "row 3, column 2 is empty"),
         ("x,y,z\n", "has a header but no rows of numbers"),
         ("\n# only a comment\n", "holds no numbers"),
