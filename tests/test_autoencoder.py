@@ -7,6 +7,7 @@ import json
 import numpy as np
 import pytest
 import torch
+from sklearn.manifold import trustworthiness
 
 from tda_pipe.datasets.topoae import digits, spheres
 from tda_pipe.errors import InputError
@@ -177,7 +178,16 @@ def test_the_job_writes_its_files(tmp_path):
     assert latent.shape == (150, 2)
     X, _ = spheres()
     rows = np.sort(np.random.default_rng(0).choice(len(X), size=150, replace=False))
-    assert np.allclose(TopologicalAutoencoder.load(out / "model.pt").transform(X[rows]), latent)
+    model = TopologicalAutoencoder.load(out / "model.pt")
+    assert np.allclose(model.transform(X[rows]), latent)
+    # the measures' values, from independent references on the seeded 100 evaluation points
+    evaluated = np.sort(np.random.default_rng(0).choice(150, size=100, replace=False))
+    Xe, Ze = X[rows][evaluated], latent[evaluated]
+    got = report["metrics"]
+    assert got["trustworthiness"] == pytest.approx(trustworthiness(Xe, Ze, n_neighbors=10))
+    assert got["continuity"] == pytest.approx(trustworthiness(Ze, Xe, n_neighbors=10))
+    mse = np.mean((Xe - model.inverse_transform(Ze)) ** 2)
+    assert got["data_mse"] == pytest.approx(mse, rel=1e-5)
     for png in ("latent.png", "loss.png"):
         assert (out / png).read_bytes()[:4] == b"\x89PNG"
 
