@@ -49,6 +49,7 @@ def member_sets(G: nx.Graph) -> tuple[set, set]:
 
 def kepler_sets(lens: np.ndarray, X: np.ndarray, n: int, p: float, clusterer) -> tuple[set, set]:
     import kmapper as km  # a test dependency: the comparison never skips
+
     graph = km.KeplerMapper(verbose=0).map(
         lens, X, cover=km.Cover(n_cubes=n, perc_overlap=p), clusterer=clusterer
     )
@@ -145,6 +146,23 @@ def test_eccentricity_lens_and_usage_from_the_issue():
     assert G.number_of_nodes() >= 2
     members = np.concatenate([G.nodes[u]["members"] for u in G])
     assert set(members.tolist()) == set(range(len(X)))  # single linkage drops nothing
+
+
+def test_lens_values_equal_their_definitions(cloud):
+    """Each named lens against a reference computed here (scikit-learn, scipy, loops)."""
+    from scipy.spatial.distance import cdist
+    from sklearn.decomposition import PCA
+
+    D = cdist(cloud, cloud)
+    reference = PCA(2).fit_transform(cloud)
+    ours = lens_values(cloud, "pca:2")
+    for j in range(2):  # a component's sign is arbitrary
+        assert min(np.abs(ours[:, j] - s * reference[:, j]).max() for s in (1, -1)) < 1e-9
+    np.testing.assert_allclose(lens_values(cloud, "eccentricity").ravel(), D.mean(axis=1))
+    np.testing.assert_allclose(lens_values(cloud, "distance:7").ravel(), D[7])
+    nearest = np.sort(D, axis=1)[:, 1:16]  # 15 other points: the point itself left out
+    density = lens_values(cloud, "density", n_neighbors=15).ravel()
+    np.testing.assert_allclose(density, 1.0 / nearest.mean(axis=1), rtol=1e-9)
 
 
 def test_lenses_shapes_and_rectangular_cover(cloud):
