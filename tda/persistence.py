@@ -12,7 +12,7 @@ from tda_pipe.tda.diagrams import Diagrams
 from tda_pipe.tda.filtrations import Filtration, build_filtration
 from tda_pipe.tda.validation import check_max_dim
 
-__all__ = ["BACKENDS", "persistence"]
+__all__ = ["BACKENDS", "persistence", "rips_seconds"]
 
 logger = logging.getLogger("tda_pipe")
 
@@ -52,29 +52,110 @@ def _choose_backend(filt: Filtration, backend: str, max_dim: int, return_pairs: 
     return backend
 
 
-SLOW_RIPS_SIMPLICES = 10**9
-"""A full Rips complex with more top simplices than this takes tens of seconds or more:
-giotto-ph scans about 5e7 of them a second in H2 and above (measured on sphere samples, one
-thread: 400 points H2 20 s, 600 points H2 78 s, 120 points H4 57 s)."""
+SLOW_RIPS_SECONDS = 30.0
+"""A full Rips computation estimated to take longer than this is announced before it starts."""
+
+#: Top simplices (dimension ``max_dim + 1``) a full Rips complex gets through per second, by
+#: ``max_dim``: giotto-ph, one thread (H1 and above run single-threaded), on the project's
+#: 2-core machine. giotto-ph and ripser scan only the simplices within the enclosing radius
+#: (the smallest of the points' largest distances): counted against those, sphere samples,
+#: uniform cubes and a torus ran at H2 0.8-2.2e8/s (sphere 300 points 3.6 s, 400 points 12.6
+#: s; cube in R^3 400 points 1.25 s; torus 300 points 0.5 s), H3 0.6-0.7e8/s (sphere and cube
+#: 150 points: 5.7 s and 2.0 s), H4 1.7-4.4e7/s (sphere 70 and 120 points 2.1 s and 47 s, cube
+#: in R^4 80 points 2.7 s). Beyond H4 the rate is taken twice lower per dimension (as from H3
+#: to H4). Checks of the whole estimate: sphere 600 points H2 estimated 50 s, took 65 s; cube
+#: 600 points H2 17 s, took 6 s; sphere 120 points H4 68 s, took 47 s.
+RIPS_SIMPLICES_PER_SECOND = {2: 1.0e8, 3: 6.5e7, 4: 3.0e7}
+#: Speed of the other Rips backends relative to giotto-ph, measured at H2: ripser.py 0.35
+#: (sphere 300 points 10.7 s, cube 400 points 7.0 s); gudhi 0.0025, and it scans the whole
+#: complex, not only the simplices within the enclosing radius (sphere 100 points 12.7 s,
+#: sphere and cube 150 points 91 s and 89 s).
+RIPS_BACKEND_SPEED = {"giotto-ph": 1.0, "ripser": 0.35, "gudhi": 0.0025}
+
+
+def _rips_rate(max_dim: int, backend: str) -> float:
+    top = max(RIPS_SIMPLICES_PER_SECOND)
+    rate = RIPS_SIMPLICES_PER_SECOND[min(max_dim, top)] / 2.0 ** max(max_dim - top, 0)
+    return rate * RIPS_BACKEND_SPEED.get(backend, 1.0)
+
+
+def _enclosed_share(filt: Filtration, max_dim: int, samples: int = 2000) -> float:
+    """Share of the top simplices with diameter within the enclosing radius, from a sample:
+    the radius from 200 sampled points (an upper bound), the diameters of ``samples`` random
+    sets of ``max_dim + 2`` points."""
+    n, k = filt.n_vertices, max_dim + 2
+    rng = np.random.default_rng(0)
+    everyone = np.arange(n)
+    radius = min(
+        filt.edge_values(np.full(n, i), everyone).max()
+        for i in rng.choice(n, size=min(n, 200), replace=False)
+    )
+    sets = rng.integers(0, n, size=(samples, k))
+    sets = sets[(np.diff(np.sort(sets, axis=1), axis=1) > 0).all(axis=1)]  # k distinct points
+    if not len(sets):
+        return 1.0
+    i, j = np.triu_indices(k, 1)
+    diameters = filt.edge_values(sets[:, i].ravel(), sets[:, j].ravel()).reshape(len(sets), -1)
+    return float((diameters.max(axis=1) <= radius).mean())
+
+
+def rips_seconds(filt: Filtration, max_dim: int, backend: str) -> tuple[float, int, float]:
+    """Estimated seconds of a full Rips computation up to H``max_dim`` (2 or more) with
+    ``backend``, the top simplices of its complex and the share of them the backend scans.
+
+    The count of top simplices (0 with a threshold) over the measured rate
+    (:data:`RIPS_SIMPLICES_PER_SECOND`, :data:`RIPS_BACKEND_SPEED`), times the sampled share
+    within the enclosing radius where the backend stops there and the estimate is long
+    enough to matter. Measured estimates were within a factor 3 of the actual times.
+
+    Examples
+    --------
+    >>> from tda_pipe.datasets import sphere
+    >>> from tda_pipe.tda.filtrations import rips
+    >>> seconds, count, share = rips_seconds(rips(sphere(600, dim=2, seed=0)), 2, "giotto-ph")
+    >>> f"{count:.2e}", round(seconds, -1), round(share, 2)  # it took 65 s (giotto-ph, 2 cores)
+    ('5.35e+09', 50.0, 0.93)
+    """
+    if max_dim < 2:
+        raise ValueError("no time model below H2: H1 scans few of its triangles")
+    count = backends.full_rips_top_simplices(filt, max_dim)
+    seconds = count / _rips_rate(max_dim, backend)
+    share = 1.0
+    if seconds > SLOW_RIPS_SECONDS and backend != "gudhi":
+        share = _enclosed_share(filt, max_dim)
+    return seconds * share, count, share
 
 
 def _warn_if_slow(filt: Filtration, max_dim: int, backend: str) -> None:
-    """Say, before it starts, that a full Rips complex of H2 or above will take long."""
+    """Say, before it starts, that a full Rips complex of H2 or above will take long: its
+    estimated time (:func:`rips_seconds`) is over :data:`SLOW_RIPS_SECONDS`."""
     if filt.kind != "rips" or max_dim < 2:
         return
     if backend == "giotto-ph" and backends.giotto_refuses(filt, max_dim):
         return  # refused with its own message
-    count = backends.full_rips_top_simplices(filt, max_dim)
-    if count > SLOW_RIPS_SIMPLICES:
+    seconds, count, share = rips_seconds(filt, max_dim, backend)
+    if seconds > SLOW_RIPS_SECONDS:
+        scanned = "" if share == 1.0 else f", {share:.0%} of them within the enclosing radius"
         logger.warning(
-            "Rips H%d on %d points without a threshold: %.1e simplices of dimension %d to scan, "
-            "which can take minutes or more; a threshold, a lower max_dim, or the alpha "
+            "Rips H%d on %d points without a threshold will take about %s with %s "
+            "(%.1e simplices of dimension %d%s); a threshold, a lower max_dim, or the alpha "
             "filtration (points in R^2 or R^3) is faster",
             max_dim,
             filt.n_vertices,
+            _duration(seconds),
+            backend,
             count,
             max_dim + 1,
+            scanned,
         )
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 600:
+        return f"{seconds:.0f} s"
+    if seconds < 36_000:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.0f} h"
 
 
 def _sorted(dgm: np.ndarray, pairs):
