@@ -100,11 +100,12 @@ def check_diagram(dgm, what: str = "the diagram") -> np.ndarray:
     dgm = _as_float_array(dgm, what)
     if dgm.size == 0:
         return np.empty((0, 2))
-    if dgm.ndim > 2 or (dgm.ndim == 2 and dgm.shape[1] != 2) or dgm.size % 2:
+    if dgm.ndim != 2 or dgm.shape[1] != 2:
         raise InputError(
-            f"{what} must be a (k, 2) array of (birth, death) rows, got shape {dgm.shape}"
+            f"{what} must be a (k, 2) array of (birth, death) rows, got shape {dgm.shape} "
+            "(one diagram as Diagrams: Diagrams([array]))"
         )
-    dgm = np.ascontiguousarray(dgm.reshape(-1, 2))
+    dgm = np.ascontiguousarray(dgm)
     problems = (
         (np.isnan(dgm).any(axis=1), "NaN value(s)", "remove those rows or recompute"),
         (

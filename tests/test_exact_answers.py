@@ -205,6 +205,12 @@ def test_diagrams_refuse_nan_infinite_births_and_deaths_before_births():
         Diagrams([[[np.inf, np.inf]]])
     with pytest.raises(InputError, match=r"H0 must be a \(k, 2\) array"):
         Diagrams([np.zeros((2, 3))])
+    with pytest.raises(
+        InputError,
+        match=r"H0 must be a \(k, 2\) array.*shape \(2,\).*"
+        r"Diagrams\(\[array\]\)",
+    ):
+        Diagrams(np.array([[0.0, 1.0], [0.5, 2.0]]))  # one diagram's rows taken as dimensions
     assert len(Diagrams([[[1.0, 1.0]], np.empty((0, 2))])[0]) == 1  # on the diagonal: fine
 
 
