@@ -10,6 +10,7 @@ from tda_pipe.errors import InputError
 from tda_pipe.tda import backends
 from tda_pipe.tda.diagrams import Diagrams
 from tda_pipe.tda.filtrations import Filtration, build_filtration
+from tda_pipe.tda.resources import format_seconds
 from tda_pipe.tda.validation import check_max_dim
 
 __all__ = ["BACKENDS", "persistence", "rips_seconds"]
@@ -142,20 +143,12 @@ def _warn_if_slow(filt: Filtration, max_dim: int, backend: str) -> None:
             "filtration (points in R^2 or R^3) is faster",
             max_dim,
             filt.n_vertices,
-            _duration(seconds),
+            format_seconds(seconds),
             backend,
             count,
             max_dim + 1,
             scanned,
         )
-
-
-def _duration(seconds: float) -> str:
-    if seconds < 600:
-        return f"{seconds:.0f} s"
-    if seconds < 36_000:
-        return f"{seconds / 60:.0f} min"
-    return f"{seconds / 3600:.0f} h"
 
 
 def _sorted(dgm: np.ndarray, pairs):
