@@ -17,6 +17,7 @@ import pytest
 import tda_pipe as tp
 from tda_pipe.cli import main
 from tda_pipe.errors import InputError
+from tda_pipe.pipelines import stages
 from tda_pipe.pipelines.batch import run_batch
 from tda_pipe.pipelines.results import LOCK, MARKER, exclusive_lock, write_folder
 from tda_pipe.pipelines.spec import load_spec, parse_spec
@@ -189,9 +190,10 @@ def test_a_batch_over_a_users_folder_is_refused(cloud, capsys):
     code, err = cli(capsys, "batch", str(cloud), "--out", str(mine), "--workers", "0")
     assert code == 2 and "thesis.tex" in err
     assert tree(mine) == {"thesis.tex": b"chapter 1"}
-    assert cli(capsys, "batch", str(cloud), "--out", str(mine), "--workers", "0", "--overwrite")[
-        0
-    ] == 0
+    assert (
+        cli(capsys, "batch", str(cloud), "--out", str(mine), "--workers", "0", "--overwrite")[0]
+        == 0
+    )
     assert (mine / "thesis.tex").read_text() == "chapter 1"
     assert (mine / "points" / "diagrams.npz").is_file()
     assert (mine / "failures.jsonl").read_text() == ""  # written, empty: nothing failed
@@ -214,12 +216,26 @@ def test_a_full_disk_is_one_line_and_leaves_nothing(cloud, capsys, monkeypatch):
     assert sorted(p.name for p in cloud.parent.iterdir()) == ["cache", "points.npy"]
 
 
-@stage("explodes-for-test", params=StageParams, inputs=("data",), outputs=("boom",))
-def _exploding_stage(params: StageParams, data) -> dict:
+@pytest.fixture
+def test_stage():
+    """Register a stage for one test (the registry is global: it is removed afterwards)."""
+    added = []
+
+    def register(name: str, outputs: tuple[str, ...], func) -> None:
+        stage(name, params=StageParams, inputs=("data",), outputs=outputs)(func)
+        added.append(name)
+
+    yield register
+    for name in added:
+        stages._REGISTRY.pop(name, None)
+
+
+def _explode(params: StageParams, data) -> dict:
     raise RuntimeError("the plug-in's own bug\nwith a second line")
 
 
-def test_an_exception_in_a_plug_in_stage_is_one_line(cloud, capsys):
+def test_an_exception_in_a_plug_in_stage_is_one_line(cloud, capsys, test_stage):
+    test_stage("explodes-for-test", ("boom",), _explode)
     spec = cloud.parent / "spec.yaml"
     spec.write_text("stages:\n  - load: {}\n  - explodes-for-test: {}\n")
     code, err = cli(capsys, "run", str(spec), str(cloud))
@@ -230,13 +246,13 @@ def test_an_exception_in_a_plug_in_stage_is_one_line(cloud, capsys):
 # -- a batch says each kind of warning once -------------------------------------------------------
 
 
-@stage("warns-for-test", params=StageParams, inputs=("data",), outputs=("said",))
-def _warning_stage(params: StageParams, data) -> dict:
+def _warn(params: StageParams, data) -> dict:
     logging.getLogger("tda_pipe").warning("slow on %d points", len(data.array))
     return {"said": OutputFiles({"said.txt": b"1"})}
 
 
-def test_a_batch_says_each_warning_once(tmp_path, caplog):
+def test_a_batch_says_each_warning_once(tmp_path, caplog, test_stage):
+    test_stage("warns-for-test", ("said",), _warn)
     for i in range(4):
         np.save(tmp_path / f"c{i}.npy", np.random.default_rng(i).random((10 + i, 2)))
     spec = parse_spec({"stages": [{"load": {}}, {"warns-for-test": {}}]})
