@@ -30,6 +30,7 @@ from pathlib import Path
 
 import numpy as np
 from scipy import sparse
+from scipy.optimize import linear_sum_assignment
 from scipy.sparse.csgraph import maximum_flow
 
 from tda_pipe.errors import InputError
@@ -273,6 +274,14 @@ def _finite_part(dgm: np.ndarray) -> np.ndarray:
 # within t (with each other or with the diagonal), searched over the values it can take.
 
 
+_DENSE_MATCHING = 40_000
+"""Up to this many vertex pairs a probe is an assignment problem (scipy's
+``linear_sum_assignment`` on the 0/1 matrix of forbidden pairs), above it a maximum flow:
+Euclidicity of 400 points on a wedge of spheres (3600 local comparisons of 10-60 points)
+took 15.6 s with a flow for every probe, 10.3 s with the assignment (gudhi's own approximate
+distance, wrong on ties, 6.9 s)."""
+
+
 def _covers(left: np.ndarray, right: np.ndarray, n_left: int, n_right: int) -> bool:
     """Whether the bipartite graph with edges ``(left[k], right[k])`` (sorted by ``left``)
     has a matching that covers all its ``n_left`` left vertices: a maximum flow (Dinic).
@@ -284,8 +293,13 @@ def _covers(left: np.ndarray, right: np.ndarray, n_left: int, n_right: int) -> b
     if n_left == 0:
         return True
     degree = np.bincount(left, minlength=n_left)
-    if degree.min() == 0:
+    if degree.min() == 0 or n_left > n_right:
         return False
+    if n_left * n_right <= _DENSE_MATCHING:  # small: one assignment in C beats building a flow
+        blocked = np.ones((n_left, n_right), dtype=np.int8)
+        blocked[left, right] = 0
+        rows, cols = linear_sum_assignment(blocked)
+        return not blocked[rows, cols].any()
     # source 0 -> left 1..n_left -> right -> sink, unit capacities, built row by row
     sink = n_left + n_right + 1
     heads = np.concatenate(
@@ -331,9 +345,11 @@ def _finite_bottleneck(x: np.ndarray, y: np.ndarray, e: float) -> float:
     that covers the far points (``h > t``) of ``x`` and one that covers those of ``y`` give a
     matching that covers both: each probe is two smaller maximum matchings.
 
-    gudhi's near-exact value is the first probe and the value just below it the second: when
-    gudhi is right (nearly always), two probes settle the answer; when it is wrong, the search
-    goes on by halving. Two H0 diagrams of 3000 points: 22 probes (12 s) without the guess.
+    gudhi's value (near-exact, or its approximation within ``e`` when ``e > 0``: 9 s instead of
+    10.3 s for the Euclidicity above) is the first probe and the value just below it the
+    second: when gudhi is right (nearly always), two probes settle the answer; when it is
+    wrong, the search goes on by halving. Two H0 diagrams of 3000 points: 22 probes (12 s)
+    without the guess.
     """
     import gudhi
 
@@ -350,7 +366,7 @@ def _finite_bottleneck(x: np.ndarray, y: np.ndarray, e: float) -> float:
     values = np.concatenate([sides[0][0][2], sides[1][0][2], hx, hy])  # the distance is one
     values = values[(values >= lower) & (values < best)]
     below = -np.inf  # the largest value known to be too small
-    guess = values[values >= gudhi.bottleneck_distance(x, y)]
+    guess = values[values >= gudhi.bottleneck_distance(x, y, e if e > 0 else None)]
     probe = "guess" if guess.size else "halve"
     while values.size and best - below > e:
         if probe == "guess":
