@@ -71,3 +71,18 @@ def test_distances_agree_with_persim():
     # essential classes are matched with each other: one extra makes the distance infinite
     extra = Diagrams([np.vstack([a[0], [[0.0, np.inf]]]), a[1]])
     assert bottleneck(a, extra, dim=0) == np.inf
+
+
+def test_distances_over_dimensions_use_every_shared_dimension_and_only_those():
+    """Hand-worked values: H0 differs by 0.5, H1 by 1, and only ``b`` holds an H2 class."""
+    a = Diagrams([[[0.0, 1.0]], [[1.0, 3.0]]])
+    b = Diagrams([[[0.0, 1.5]], [[1.0, 4.0]], [[2.0, 9.0]]])
+    assert bottleneck(a, b) == 1.0  # max(0.5, 1), the H2 class of b left out
+    assert bottleneck(a, b, dim=0) == 0.5 and bottleneck(a, b, dim=1) == 1.0
+    assert bottleneck(b, a) == 1.0
+    # Wasserstein over several dimensions: (sum_p W_p^q)^(1/q)
+    assert wasserstein(a, b, order=1.0) == pytest.approx(0.5 + 1.0)
+    assert wasserstein(a, b, order=2.0) == pytest.approx(np.sqrt(0.5**2 + 1.0**2))
+    assert wasserstein(a, b, dim=1, order=2.0) == pytest.approx(1.0)
+    with pytest.raises(InputError, match="dimension"):
+        bottleneck(a, b, dim=2)
