@@ -22,3 +22,38 @@ def one_torch_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(threads)
+
+
+def _split(dgm, tol: float):
+    import numpy as np
+
+    dgm = np.asarray(dgm, dtype=np.float64).reshape(-1, 2)
+    finite = dgm[np.isfinite(dgm[:, 1])]
+    finite = finite[finite[:, 1] - finite[:, 0] > tol]  # zero-length bars carry nothing
+    return finite[np.lexsort((finite[:, 1], finite[:, 0]))], np.sort(dgm[np.isinf(dgm[:, 1]), 0])
+
+
+@pytest.fixture
+def same_diagrams():
+    """``same_diagrams(ours, reference, tol)``: equal diagrams, checked dimension by dimension
+    without the project's own distance: the same dimensions, the same number of essential
+    classes with the same births, the same number of bars longer than ``tol``, and rows equal
+    to ``tol`` once sorted (or, where float rounding reorders near-ties, gudhi's bottleneck
+    distance of that dimension within ``tol``)."""
+    import gudhi
+    import numpy as np
+
+    def check(ours, reference, tol: float) -> None:
+        ours, reference = list(ours), list(reference)
+        assert len(ours) == len(reference), (
+            f"dimensions H0..H{len(ours) - 1} vs H{len(reference) - 1}"
+        )
+        for p, (mine, theirs) in enumerate(zip(ours, reference)):
+            (fa, ea), (fb, eb) = _split(mine, tol), _split(theirs, tol)
+            assert len(ea) == len(eb), f"H{p}: {len(ea)} essential classes, reference {len(eb)}"
+            np.testing.assert_allclose(ea, eb, atol=tol, err_msg=f"H{p} essential births")
+            assert len(fa) == len(fb), f"H{p}: {len(fa)} finite bars, reference {len(fb)}"
+            if not np.allclose(fa, fb, atol=tol, rtol=0):
+                assert gudhi.bottleneck_distance(fa, fb) <= tol, f"H{p} bars differ"
+
+    return check
