@@ -43,6 +43,7 @@ def summarize(diagrams: Diagrams, scales: list[float] | None = None, top: int = 
         top_rows = diagrams.most_persistent(p, top)
         dims[f"H{p}"] = {
             "n_classes": len(dgm),
+            "n_finite": int(np.isfinite(dgm[:, 1]).sum()),
             "n_essential": int(np.isinf(dgm[:, 1]).sum()),
             "most_persistent": [[float(b), None if np.isinf(d) else float(d)] for b, d in top_rows],
             "total_persistence": total_persistence(dgm),

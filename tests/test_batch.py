@@ -50,6 +50,11 @@ def test_batch_records_the_bad_file_and_rerun_does_nothing_new(tmp_path, shapes)
         assert {p.name for p in (out / name).iterdir()} == RESULT_FILES
     assert not (out / "broken").exists()
     rows = _table(out / "features.parquet")
+    for row in rows:  # the table's counts and summary.json's say the same, by name
+        dims = json.loads((out / row["input"] / "summary.json").read_text())["dimensions"]
+        assert row["H0_count"] == dims["H0"]["n_finite"] == dims["H0"]["n_classes"] - 1
+        assert row["H0_n_essential"] == dims["H0"]["n_essential"] == 1
+        assert row["H1_count"] == dims["H1"]["n_finite"]
     assert len(rows) == 20 and {r["label"] for r in rows} == {
         "sphere",
         "torus",
