@@ -1,21 +1,26 @@
-"""The libraries that compute persistence, each wrapped to return diagrams and pairs.
+"""The libraries that compute persistence, each wrapped to return diagrams and pairs, and
+declared once with what it can do (:data:`REGISTRY`).
 
-Every function takes a filtration object and ``max_dim`` and returns ``(dgms, pairs)``: per
-dimension a float64 ``(k, 2)`` array and a ``(birth_simplices, death_simplices)`` tuple (see
-:mod:`tda_pipe.tda.diagrams`), or ``pairs=None`` where the library gives none (ripser).
+Every function takes a filtration object, ``max_dim``, ``n_threads``, ``coeff`` (a prime: the
+field Z/p) and ``with_pairs``, and returns ``(dgms, pairs)``: per dimension a float64 ``(k, 2)``
+array and a ``(birth_simplices, death_simplices)`` tuple (see :mod:`tda_pipe.tda.diagrams`),
+or ``pairs=None`` where the library gives none (ripser) or none were asked.
 
-For flag filtrations the pairing comes from the backend and the values are recomputed in
-float64 from the filtration's own edge values, so giotto-ph (which works in float32) returns the
-same numbers as gudhi. Every Rips backend gets float64 distances from us, never coordinates
-(ripser.py computes float32 distances from points, 3e-8 between duplicates: spurious H0 bars),
-and a threshold is applied by us in float64 (:func:`threshold_graph`): an edge of length
-exactly ``threshold`` is in the complex on every backend.
+Rips goes to gudhi's Ripser (``RipsPersistence``, float64, edge collapse from H2 up). Its
+diagrams carry values only; pairs come from ranks (:func:`rank_flag`): every distance replaced
+by its rank in one total order of the edges, each birth and death rank read back as one edge.
+Every Rips backend gets float64 distances from us, never coordinates (ripser.py computes
+float32 distances from points, 3e-8 between duplicates: spurious H0 bars), and a threshold is
+applied by us in float64 (:func:`threshold_graph`): an edge of length exactly ``threshold`` is
+in the complex on every backend. giotto-ph (AGPL, an optional extra) is used only when asked.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import importlib.util
 import math
+from collections.abc import Callable
 
 import numpy as np
 from scipy import sparse
@@ -31,11 +36,15 @@ from tda_pipe.tda.filtrations import (
 from tda_pipe.tda.mst import mst_h0
 
 __all__ = [
+    "REGISTRY",
+    "Backend",
+    "RankedFlag",
     "alpha_gudhi",
     "cubical_gudhi",
     "full_rips_top_simplices",
     "giotto_refuses",
     "lower_star_gudhi",
+    "rank_flag",
     "rips_giotto",
     "rips_gudhi",
     "rips_mst",
@@ -185,8 +194,11 @@ def _float32_matrix(filt: RipsFiltration) -> tuple[object, int]:
     return np.ldexp(values, -exponent), exponent
 
 
-def rips_mst(filt: RipsFiltration, max_dim: int, n_threads: int = -1) -> Result:
-    """H0 only, by a minimum spanning tree (no complex, O(n) memory).
+def rips_mst(
+    filt: RipsFiltration, max_dim: int, n_threads: int = -1, coeff: int = 2, with_pairs: bool = True
+) -> Result:
+    """H0 only, by a minimum spanning tree (no complex, O(n) memory; H0 is the same over every
+    coefficient field).
 
     The tree's values come from dot products (fast, but 1e-8 between duplicate points), so
     the values are recomputed exactly from the tree's edges, zero-length classes dropped, and
@@ -231,7 +243,9 @@ def _check_giotto_index(filt: RipsFiltration, max_dim: int) -> None:
     )
 
 
-def rips_giotto(filt: RipsFiltration, max_dim: int, n_threads: int = -1) -> Result:
+def rips_giotto(
+    filt: RipsFiltration, max_dim: int, n_threads: int = -1, coeff: int = 2, with_pairs: bool = True
+) -> Result:
     """giotto-ph's Ripser, generators on, values recomputed in float64 (see the note inside)."""
     from gph import ripser_parallel
 
@@ -246,49 +260,256 @@ def rips_giotto(filt: RipsFiltration, max_dim: int, n_threads: int = -1) -> Resu
     # Births and pairs come from the generators, so H1 and above run single-threaded.
     threads = n_threads if max_dim == 0 else 1
     result = ripser_parallel(
-        X, maxdim=max_dim, metric="precomputed", n_threads=threads, return_generators=True
+        X,
+        maxdim=max_dim,
+        metric="precomputed",
+        coeff=coeff,
+        n_threads=threads,
+        return_generators=True,
     )
     return _flag_result(result["gens"], max_dim, filt.edge_values)
 
 
-def rips_ripser(filt: RipsFiltration, max_dim: int, n_threads: int = -1) -> Result:
+def rips_ripser(
+    filt: RipsFiltration, max_dim: int, n_threads: int = -1, coeff: int = 2, with_pairs: bool = True
+) -> Result:
     """ripser.py on our float64 matrix (it computes in float32; no pairs)."""
     from ripser import ripser
 
     X, exponent = _float32_matrix(filt)
-    result = ripser(X, maxdim=max_dim, distance_matrix=True)
+    result = ripser(X, maxdim=max_dim, coeff=coeff, distance_matrix=True)
     dgms = [np.ldexp(np.asarray(d, dtype=np.float64), exponent) for d in result["dgms"]]
     return [d[d[:, 1] > d[:, 0]] for d in dgms], None
 
 
-def _st_flag_result(st, max_dim: int, edge_values) -> Result:
-    st.compute_persistence(homology_coeff_field=2, persistence_dim_max=True)
+def _st_flag_result(st, max_dim: int, edge_values, coeff: int) -> Result:
+    st.compute_persistence(homology_coeff_field=coeff, persistence_dim_max=True)
     return _flag_result(st.flag_persistence_generators(), max_dim, edge_values)
 
 
-def rips_gudhi(filt: RipsFiltration, max_dim: int, n_threads: int = -1) -> Result:
-    """gudhi's Rips complex (float64 throughout; slow for large clouds)."""
+@dataclasses.dataclass
+class RankedFlag:
+    """A flag filtration with its vertices and edges in one total order.
+
+    ``simplices[k]`` is the vertex ``(i, -1)`` or edge ``(i, j)`` of rank ``k`` and ``values[k]``
+    its float64 value. The order is by value, then vertices before edges, vertices by index,
+    edges by ``(i, j)``: a refinement of the filtration, the same on every call. Where every
+    vertex enters at 0, vertices are not ranked (rank 0 is unused) and edges take ranks from 1.
+    """
+
+    simplices: np.ndarray
+    values: np.ndarray
+    vertex_ranks: np.ndarray | None  # None: every vertex at 0
+    edges: np.ndarray  # (m, 2) in (i, j) order
+    edge_ranks: np.ndarray
+    n: int
+
+    def rank_matrix(self, dense: bool = True):
+        """The edge ranks as a dense float64 matrix (when every edge is present and ``dense``)
+        or an upper-triangular COO graph."""
+        if dense and len(self.edges) == self.n * (self.n - 1) // 2:
+            R = np.zeros((self.n, self.n))
+            R[self.edges[:, 0], self.edges[:, 1]] = self.edge_ranks
+            return R + R.T
+        return sparse.coo_matrix(
+            (self.edge_ranks.astype(np.float64), (self.edges[:, 0], self.edges[:, 1])),
+            shape=(self.n, self.n),
+        )
+
+
+def _flag_elements(filt: RipsFiltration) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The vertex values and the finite edges ``(m, 2)`` in ``(i, j)`` order with their values."""
+    n = filt.n_vertices
+    if np.isfinite(filt.threshold) or sparse.issparse(filt.distances):
+        graph = threshold_graph(filt)
+        rows, cols = graph.row.astype(np.int64), graph.col.astype(np.int64)
+        vertex = rows == cols
+        vertex_values = np.zeros(n)
+        vertex_values[rows[vertex]] = graph.data[vertex]
+        edges = np.column_stack([rows[~vertex], cols[~vertex]])
+        values = graph.data[~vertex]
+        order = np.lexsort((edges[:, 1], edges[:, 0]))
+        edges, values = edges[order], values[order]
+    else:
+        M = filt.dense_matrix() if filt.distances is None or filt.is_weighted else filt.distances
+        M = np.asarray(M, dtype=np.float64)
+        i, j = np.triu_indices(n, 1)
+        edges, values, vertex_values = np.column_stack([i, j]), M[i, j], M.diagonal().copy()
+    finite = np.isfinite(values)  # an infinite entry of a dense matrix is a missing edge
+    if not finite.all():
+        edges, values = edges[finite], values[finite]
+    return vertex_values, edges, values
+
+
+def rank_flag(filt: RipsFiltration) -> RankedFlag:
+    """Vertices and edges of ``filt`` ranked in one total order (see :class:`RankedFlag`).
+
+    The pairs of a flag filtration depend only on the order of its simplices' values: ranks make
+    every value a unique vertex or edge, so a backend that returns values alone (gudhi's Ripser)
+    gives the pairs exactly, ties included.
+    """
+    n = filt.n_vertices
+    vertex_values, edges, values = _flag_elements(filt)
+    simplex_rows = np.column_stack([edges[:, 0], edges[:, 1]])
+    if not vertex_values.any():
+        order = np.argsort(values, kind="stable")
+        ranks = np.empty(len(values), dtype=np.int64)
+        ranks[order] = np.arange(1, len(values) + 1)
+        simplices = np.concatenate([[[-1, -1]], simplex_rows[order]])
+        sorted_values = np.concatenate([[0.0], values[order]])
+        return RankedFlag(simplices, sorted_values, None, edges, ranks, n)
+    vertices = np.arange(n)
+    every = np.concatenate([vertex_values, values])  # vertices first: before an equal edge
+    order = np.argsort(every, kind="stable")
+    ranks = np.empty(len(every), dtype=np.int64)
+    ranks[order] = np.arange(len(every))
+    rows = np.concatenate([np.column_stack([vertices, np.full(n, -1)]), simplex_rows])
+    return RankedFlag(rows[order], every[order], ranks[:n], edges, ranks[n:], n)
+
+
+def _elder_h0(ranked: RankedFlag, death_ranks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Birth vertices of the H0 classes killed by ``death_ranks`` and the vertices of the
+    essential classes, by the elder rule with every vertex at 0 (the older vertex: the smaller
+    index)."""
+    parent = np.arange(ranked.n)
+
+    def find(a: int) -> int:
+        while parent[a] != a:
+            parent[a] = parent[parent[a]]
+            a = parent[a]
+        return a
+
+    births = np.empty(len(death_ranks), dtype=np.int64)
+    for k, r in enumerate(death_ranks):
+        i, j = ranked.simplices[r]
+        a, b = find(i), find(j)
+        births[k] = max(a, b)
+        parent[max(a, b)] = min(a, b)
+    roots = np.array([v for v in range(ranked.n) if find(v) == v], dtype=np.int64)
+    return births, roots
+
+
+def _ranked_result(ranked: RankedFlag, rank_dgms: list[np.ndarray]) -> Result:
+    """Diagrams and pairs from diagrams in ranks: each rank is one vertex or edge."""
+    dgms, pairs = [], []
+    for p, dgm in enumerate(rank_dgms):
+        dgm = np.asarray(dgm, dtype=np.float64).reshape(-1, 2)
+        finite = np.isfinite(dgm[:, 1])
+        death_ranks = np.where(finite, dgm[:, 1], 0).astype(np.int64)
+        if p == 0 and ranked.vertex_ranks is None:
+            fin = np.sort(death_ranks[finite])
+            births, roots = _elder_h0(ranked, fin)
+            birth_rows = np.column_stack(
+                [np.concatenate([births, roots]), np.full(len(births) + len(roots), -1)]
+            )
+            death_ranks = np.concatenate([fin, np.zeros(len(roots), dtype=np.int64)])
+            finite = np.arange(len(death_ranks)) < len(fin)
+            b = np.zeros(len(death_ranks))
+        else:
+            birth_ranks = dgm[:, 0].astype(np.int64)
+            birth_rows = ranked.simplices[birth_ranks]
+            b = ranked.values[birth_ranks]
+        death_rows = np.where(finite[:, None], ranked.simplices[death_ranks], -1)
+        d = np.where(finite, ranked.values[death_ranks], np.inf)
+        dgm, pr = _drop_zero_length(np.column_stack([b, d]), birth_rows, death_rows)
+        dgms.append(dgm)
+        pairs.append(pr)
+    return dgms, pairs
+
+
+def _ripser_gudhi(matrix, max_dim: int, coeff: int) -> list[np.ndarray]:
+    """gudhi's Ripser (edge collapse from H2 up, its own choice) on a dense or COO matrix."""
+    from gudhi.sklearn.rips_persistence import RipsPersistence
+
+    dense = not sparse.issparse(matrix)
+    rp = RipsPersistence(
+        list(range(max_dim + 1)),
+        input_type="full distance matrix" if dense else "distance coo_matrix",
+        homology_coeff_field=coeff,
+    )
+    return rp.fit_transform([matrix])[0]
+
+
+def _ranked_simplex_tree(ranked: RankedFlag, max_dim: int, coeff: int) -> list[np.ndarray]:
+    """Diagrams in ranks of a flag filtration with vertex values: a gudhi simplex tree of the
+    ranks (gudhi's Ripser takes no vertex values), edges collapsed from H2 up."""
     import gudhi
 
-    if np.isfinite(filt.threshold):
+    st = gudhi.SimplexTree()
+    st.insert_batch(np.arange(ranked.n, dtype=np.int64)[None, :], ranked.vertex_ranks.astype(float))
+    st.insert_edges_from_coo_matrix(ranked.rank_matrix(dense=False))
+    if max_dim >= 2:
+        st.collapse_edges()
+    st.expansion(max_dim + 1)
+    st.compute_persistence(homology_coeff_field=coeff, persistence_dim_max=True)
+    return [st.persistence_intervals_in_dimension(p) for p in range(max_dim + 1)]
+
+
+def _unvalued_vertices_matrix(filt: RipsFiltration):
+    """The float64 input of gudhi's Ripser for diagrams: the full matrix, or the COO graph of
+    the finite edges (threshold, sparse or infinite entries); ``None`` where vertices have
+    values (then :func:`rank_flag` and a simplex tree)."""
+    if filt.is_weighted:
+        return None
+    if np.isfinite(filt.threshold) or sparse.issparse(filt.distances):
         graph = threshold_graph(filt)
-        rows, cols = graph.row.astype(np.int64), graph.col.astype(np.int64)  # gudhi 3.13
-        vertex = rows == cols  # misreads int32 vertex arrays in insert_batch
-        st = gudhi.SimplexTree()
-        st.insert_batch(rows[vertex][None, :], graph.data[vertex])
-        st.insert_batch(np.vstack([rows[~vertex], cols[~vertex]]), graph.data[~vertex])
-        st.expansion(max_dim + 1)
-    elif filt.points is not None and filt.metric == "euclidean" and not filt.is_weighted:
-        st = gudhi.RipsComplex(points=filt.points).create_simplex_tree(max_dimension=max_dim + 1)
+        vertex = graph.row == graph.col
+        if graph.data[vertex].any():
+            return None
+        keep = ~vertex
+        return sparse.coo_matrix(
+            (graph.data[keep], (graph.row[keep], graph.col[keep])), shape=graph.shape
+        )
+    M = (
+        filt.dense_matrix()
+        if filt.distances is None
+        else np.asarray(filt.distances, dtype=np.float64)
+    )
+    if M.diagonal().any():
+        return None
+    if np.isfinite(M).all():
+        return M
+    i, j = np.nonzero(np.triu(np.isfinite(M), 1))
+    return sparse.coo_matrix((M[i, j], (i, j)), shape=M.shape)
+
+
+def rips_gudhi(
+    filt: RipsFiltration,
+    max_dim: int,
+    n_threads: int = -1,
+    coeff: int = 2,
+    with_pairs: bool = True,
+) -> Result:
+    """gudhi's Ripser (``RipsPersistence``, float64, edge collapse where it pays).
+
+    Diagrams alone come from the float64 values. Pairs come from the ranks of
+    :func:`rank_flag`: the diagram in ranks names each birth and death's vertex or edge.
+    Vertex values (weighted Rips, a non-zero diagonal) go to a gudhi simplex tree, ranked.
+    """
+    if not with_pairs:
+        matrix = _unvalued_vertices_matrix(filt)
+        if matrix is not None:
+            dgms = [
+                np.asarray(d, dtype=np.float64).reshape(-1, 2)
+                for d in _ripser_gudhi(matrix, max_dim, coeff)
+            ]
+            return [d[d[:, 1] > d[:, 0]] for d in dgms], None
+    ranked = rank_flag(filt)
+    if ranked.vertex_ranks is None:
+        rank_dgms = _ripser_gudhi(ranked.rank_matrix(), max_dim, coeff)
     else:
-        # missing edges of a sparse graph are inf in the dense matrix: never inserted
-        cap = np.finfo(np.float64).max
-        st = gudhi.SimplexTree.create_from_array(filt.dense_matrix(), max_filtration=cap)
-        st.expansion(max_dim + 1)
-    return _st_flag_result(st, max_dim, filt.edge_values)
+        rank_dgms = _ranked_simplex_tree(ranked, max_dim, coeff)
+    dgms, pairs = _ranked_result(ranked, rank_dgms)
+    return dgms, pairs if with_pairs else None
 
 
-def sparse_rips_gudhi(filt: SparseRipsFiltration, max_dim: int, n_threads: int = -1) -> Result:
+def sparse_rips_gudhi(
+    filt: SparseRipsFiltration,
+    max_dim: int,
+    n_threads: int = -1,
+    coeff: int = 2,
+    with_pairs: bool = True,
+) -> Result:
     """gudhi's sparse Rips complex; edge values read back from the simplex tree."""
     import gudhi
 
@@ -304,7 +525,7 @@ def sparse_rips_gudhi(filt: SparseRipsFiltration, max_dim: int, n_threads: int =
             [st.filtration([a] if b < 0 else [a, b]) for a, b in zip(i, j)], dtype=np.float64
         )
 
-    return _st_flag_result(st, max_dim, edge_values)
+    return _st_flag_result(st, max_dim, edge_values, coeff)
 
 
 def _simplex_pairs_result(st, max_dim: int, width: int, transform) -> Result:
@@ -348,19 +569,29 @@ def _alpha_scale(dgm: np.ndarray) -> np.ndarray:
 
 
 def alpha_gudhi(
-    filt: AlphaFiltration, max_dim: int, n_threads: int = -1, *, with_pairs: bool = True
+    filt: AlphaFiltration,
+    max_dim: int,
+    n_threads: int = -1,
+    coeff: int = 2,
+    with_pairs: bool = True,
 ) -> Result:
     """gudhi's alpha complex; values reported as diameters ``2 sqrt(alpha^2)``."""
     import gudhi
 
     st = gudhi.AlphaComplex(points=filt.points).create_simplex_tree()
-    st.compute_persistence(homology_coeff_field=2, persistence_dim_max=True)
+    st.compute_persistence(homology_coeff_field=coeff, persistence_dim_max=True)
     if not with_pairs:
         return _intervals(st, max_dim, _alpha_scale), None
     return _simplex_pairs_result(st, max_dim, filt.points.shape[1] + 1, _alpha_scale)
 
 
-def lower_star_gudhi(filt: LowerStarFiltration, max_dim: int, n_threads: int = -1) -> Result:
+def lower_star_gudhi(
+    filt: LowerStarFiltration,
+    max_dim: int,
+    n_threads: int = -1,
+    coeff: int = 2,
+    with_pairs: bool = True,
+) -> Result:
     """gudhi simplex tree of the graph / mesh, every simplex at its largest vertex value."""
     import gudhi
 
@@ -370,12 +601,18 @@ def lower_star_gudhi(filt: LowerStarFiltration, max_dim: int, n_threads: int = -
     for simplices in filt.simplices:
         if len(simplices):
             st.insert_batch(simplices.T, v[simplices].max(axis=1))
-    st.compute_persistence(homology_coeff_field=2, persistence_dim_max=True)
+    st.compute_persistence(homology_coeff_field=coeff, persistence_dim_max=True)
     finite, essential = st.lower_star_persistence_generators()
     return _cell_result(finite, essential, max_dim, v)
 
 
-def cubical_gudhi(filt: CubicalFiltration, max_dim: int, n_threads: int = -1) -> Result:
+def cubical_gudhi(
+    filt: CubicalFiltration,
+    max_dim: int,
+    n_threads: int = -1,
+    coeff: int = 2,
+    with_pairs: bool = True,
+) -> Result:
     """gudhi's cubical complex with the pixels / voxels as top cells.
 
     Pairs are flat C-order pixel indices (gudhi reports Fortran order; converted here).
@@ -384,7 +621,7 @@ def cubical_gudhi(filt: CubicalFiltration, max_dim: int, n_threads: int = -1) ->
 
     img = filt.image
     cc = gudhi.CubicalComplex(top_dimensional_cells=img)
-    cc.compute_persistence(homology_coeff_field=2, min_persistence=0.0)
+    cc.compute_persistence(homology_coeff_field=coeff, min_persistence=0.0)
     regular, essential = cc.cofaces_of_persistence_pairs()
 
     def to_c(idx: np.ndarray) -> np.ndarray:
@@ -396,3 +633,49 @@ def cubical_gudhi(filt: CubicalFiltration, max_dim: int, n_threads: int = -1) ->
         max_dim,
         img.ravel(),
     )
+
+
+@dataclasses.dataclass(frozen=True)
+class Backend:
+    """What one persistence library can do; ``auto``, the errors and the help read this."""
+
+    name: str
+    compute: dict[str, Callable[..., Result]]  # by filtration kind
+    module: str  # what must import for it to be available
+    max_dim: int | None = None  # the highest homology dimension it computes (None: any)
+    pairs: bool = True  # returns the simplices of each birth and death
+    coefficients: bool = True  # takes any prime field Z/p
+    threads: bool = False  # uses several threads on one filtration
+    thresholds: bool = True  # Rips with a threshold
+    note: str = ""  # one line for the help
+
+    def available(self) -> bool:
+        """Whether its library is installed."""
+        return importlib.util.find_spec(self.module) is not None
+
+
+#: Every backend, in the order ``auto`` tries them (the first that is installed, offers the
+#: filtration kind and can do what is asked).
+REGISTRY: tuple[Backend, ...] = (
+    Backend("mst", {"rips": rips_mst}, "numpy", max_dim=0, note="H0 of Rips, a spanning tree"),
+    Backend(
+        "gudhi",
+        {
+            "rips": rips_gudhi,
+            "sparse-rips": sparse_rips_gudhi,
+            "alpha": alpha_gudhi,
+            "cubical": cubical_gudhi,
+            "lower-star": lower_star_gudhi,
+        },
+        "gudhi",
+        note="gudhi's Ripser for Rips, float64",
+    ),
+    Backend("ripser", {"rips": rips_ripser}, "ripser", pairs=False, note="ripser.py, float32"),
+    Backend(
+        "giotto-ph",
+        {"rips": rips_giotto},
+        "gph",
+        threads=True,
+        note="optional extra (AGPL, Python <= 3.12)",
+    ),
+)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 
 import numpy as np
 
@@ -13,43 +14,65 @@ from tda_pipe.tda.filtrations import Filtration, build_filtration
 from tda_pipe.tda.resources import format_seconds
 from tda_pipe.tda.validation import check_max_dim
 
-__all__ = ["BACKENDS", "persistence", "rips_seconds"]
+__all__ = ["ALL_BACKENDS", "BACKENDS", "check_coeff", "persistence", "rips_seconds"]
 
 logger = logging.getLogger("tda_pipe")
 
-#: Backends by filtration kind; the first is the default (``backend="auto"``).
-BACKENDS: dict[str, dict[str, object]] = {
-    "rips": {
-        "giotto-ph": backends.rips_giotto,
-        "gudhi": backends.rips_gudhi,
-        "ripser": backends.rips_ripser,
-        "mst": backends.rips_mst,
-    },
-    "sparse-rips": {"gudhi": backends.sparse_rips_gudhi},
-    "alpha": {"gudhi": backends.alpha_gudhi},
-    "cubical": {"gudhi": backends.cubical_gudhi},
-    "lower-star": {"gudhi": backends.lower_star_gudhi},
-}
-ALL_BACKENDS = ("auto", "giotto-ph", "gudhi", "ripser", "mst")
+#: Backends by name, as declared in :data:`tda_pipe.tda.backends.REGISTRY`.
+BACKENDS: dict[str, backends.Backend] = {b.name: b for b in backends.REGISTRY}
+ALL_BACKENDS = ("auto", *BACKENDS)
 
 
-def _choose_backend(filt: Filtration, backend: str, max_dim: int, return_pairs: bool) -> str:
+def _is_prime(p: int) -> bool:
+    return p >= 2 and all(p % k for k in range(2, math.isqrt(p) + 1))
+
+
+def check_coeff(coeff, option: str = "coeff") -> int:
+    """``coeff`` as an int if it is a prime ``>= 2`` (homology over Z/coeff), else an
+    :class:`InputError` naming ``option``."""
+    if (
+        isinstance(coeff, bool)
+        or not isinstance(coeff, (int, np.integer))
+        or not _is_prime(int(coeff))
+    ):
+        raise InputError(
+            f"{option}={coeff!r} is not a prime >= 2; homology is over Z/p for a prime p: "
+            "use 2, 3, 5, 7, ..."
+        )
+    return int(coeff)
+
+
+def _cannot(b: backends.Backend, kind: str, max_dim: int, pairs: bool, coeff: int) -> str:
+    """Why ``b`` cannot do what is asked (empty: it can)."""
+    if kind not in b.compute:
+        return f"cannot compute a {kind} filtration"
+    if b.max_dim is not None and max_dim > b.max_dim:
+        return f"computes H0..H{b.max_dim} only (max_dim={max_dim} asked)"
+    if pairs and not b.pairs:
+        return "returns no persistence pairs"
+    if coeff != 2 and not b.coefficients:
+        return f"computes over Z/2 only (coeff={coeff} asked)"
+    if not b.available():
+        return f"is not installed (its module {b.module} does not import)"
+    return ""
+
+
+def _choose_backend(
+    filt: Filtration, backend: str, max_dim: int, return_pairs: bool, coeff: int = 2
+) -> str:
     if backend not in ALL_BACKENDS:
         raise InputError(f"unknown backend {backend!r}; choose one of {', '.join(ALL_BACKENDS)}")
-    offered = BACKENDS[filt.kind]
+    able = [
+        b.name for b in backends.REGISTRY if not _cannot(b, filt.kind, max_dim, return_pairs, coeff)
+    ]
     if backend == "auto":
-        if filt.kind == "rips":
-            return "mst" if max_dim == 0 else "giotto-ph"
-        return next(iter(offered))
-    if backend not in offered:
-        raise InputError(
-            f"backend {backend!r} cannot compute a {filt.kind} filtration; "
-            f"use {' or '.join(offered)} (or auto)"
-        )
-    if backend == "mst" and max_dim != 0:
-        raise InputError("backend 'mst' computes H0 only; use max_dim=0 or another backend")
-    if backend == "ripser" and return_pairs:
-        raise InputError("ripser returns no persistence pairs; use backend giotto-ph or gudhi")
+        if not able:
+            raise InputError(f"no installed backend computes a {filt.kind} filtration")
+        return able[0]
+    why = _cannot(BACKENDS[backend], filt.kind, max_dim, return_pairs, coeff)
+    if why:
+        instead = f"use {' or '.join(able)} (or auto)" if able else "use another filtration"
+        raise InputError(f"backend {backend!r} {why}; {instead}")
     return backend
 
 
@@ -68,10 +91,11 @@ SLOW_RIPS_SECONDS = 30.0
 #: 600 points H2 17 s, took 6 s; sphere 120 points H4 68 s, took 47 s.
 RIPS_SIMPLICES_PER_SECOND = {2: 1.0e8, 3: 6.5e7, 4: 3.0e7}
 #: Speed of the other Rips backends relative to giotto-ph, measured at H2: ripser.py 0.35
-#: (sphere 300 points 10.7 s, cube 400 points 7.0 s); gudhi 0.0025, and it scans the whole
-#: complex, not only the simplices within the enclosing radius (sphere 100 points 12.7 s,
-#: sphere and cube 150 points 91 s and 89 s).
-RIPS_BACKEND_SPEED = {"giotto-ph": 1.0, "ripser": 0.35, "gudhi": 0.0025}
+#: (sphere 300 points 10.7 s, cube 400 points 7.0 s); gudhi's Ripser 0.83 where edge collapse
+#: removes little (sphere 300 points 4.46 s against giotto-ph's 3.72 s), 5 on a uniform cube
+#: (400 points 0.20 s against 1.07 s): the estimate takes the slower case. All three stop at
+#: the enclosing radius.
+RIPS_BACKEND_SPEED = {"giotto-ph": 1.0, "ripser": 0.35, "gudhi": 0.83}
 
 
 def _rips_rate(max_dim: int, backend: str) -> float:
@@ -122,7 +146,7 @@ def rips_seconds(filt: Filtration, max_dim: int, backend: str) -> tuple[float, i
     count = backends.full_rips_top_simplices(filt, max_dim)
     seconds = count / _rips_rate(max_dim, backend)
     share = 1.0
-    if seconds > SLOW_RIPS_SECONDS and backend != "gudhi":
+    if seconds > SLOW_RIPS_SECONDS:
         share = _enclosed_share(filt, max_dim)
     return seconds * share, count, share
 
@@ -170,6 +194,7 @@ def persistence(
     weights=None,
     return_pairs: bool = False,
     n_threads: int = -1,
+    coeff: int = 2,
 ) -> Diagrams:
     """Persistence diagrams of a point cloud, distance matrix, image or filtration object.
 
@@ -186,8 +211,10 @@ def persistence(
         ``"weighted-rips"`` or ``"dtm"``; ``auto`` picks by size and dimension and says what it
         picked (``logging`` at INFO, and ``Diagrams.filtration``).
     backend : str
-        ``"auto"``, ``"giotto-ph"`` (default for Rips, all cores), ``"gudhi"``, ``"ripser"``, or
-        ``"mst"`` (H0 of Rips by a minimum spanning tree; the default when ``max_dim == 0``).
+        ``"auto"`` (the first of :data:`tda_pipe.tda.backends.REGISTRY` that can do what is
+        asked: ``"mst"`` for H0 of Rips, a minimum spanning tree, else ``"gudhi"``), ``"gudhi"``
+        (gudhi's Ripser for Rips), ``"ripser"`` (ripser.py, float32, no pairs), or
+        ``"giotto-ph"`` (where that optional extra is installed).
     metric : str
         Any scikit-learn / scipy metric name, or ``"precomputed"``.
     threshold : float, optional
@@ -201,6 +228,8 @@ def persistence(
     n_threads : int
         Threads for giotto-ph (``-1``: all cores) when only H0 is asked; H1 and above run
         single-threaded, since giotto-ph's multithreaded generators are unreliable.
+    coeff : int
+        A prime p: homology with coefficients in Z/p (default 2).
 
     Returns
     -------
@@ -215,7 +244,7 @@ def persistence(
     >>> d.betti(1.0)
     [1, 1]
     >>> d.filtration, d.backend
-    ('rips', 'giotto-ph')
+    ('rips', 'gudhi')
     """
     max_dim = check_max_dim(max_dim)
     if isinstance(data, Filtration):
@@ -232,14 +261,12 @@ def persistence(
             epsilon=epsilon,
             weights=weights,
         )
-    chosen = _choose_backend(filt, backend, max_dim, return_pairs)
+    coeff = check_coeff(coeff)
+    chosen = _choose_backend(filt, backend, max_dim, return_pairs, coeff)
     logger.info("%s, backend %s", filt.describe(), chosen)
     _warn_if_slow(filt, max_dim, chosen)
-    compute = BACKENDS[filt.kind][chosen]
-    if filt.kind == "alpha":
-        dgms, pairs = compute(filt, max_dim, n_threads, with_pairs=return_pairs)
-    else:
-        dgms, pairs = compute(filt, max_dim, n_threads)
+    compute = BACKENDS[chosen].compute[filt.kind]
+    dgms, pairs = compute(filt, max_dim, n_threads=n_threads, coeff=coeff, with_pairs=return_pairs)
     if not return_pairs:
         pairs = None
     ordered = [_sorted(d, None if pairs is None else pairs[p]) for p, d in enumerate(dgms)]

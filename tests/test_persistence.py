@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import importlib.util
+
 import gudhi
 import networkx as nx
 import numpy as np
 import pytest
 import ripser
-from gph import ripser_parallel
 from scipy import sparse
 
 import tda_pipe as tp
@@ -15,7 +16,13 @@ from tda_pipe.errors import InputError
 from tda_pipe.tda import filtrations as F
 from tda_pipe.tda.diagrams import Diagrams, bottleneck
 
-# giotto-ph's and gudhi's pairings with our float64 values are exact; ripser.py returns float32
+INSTALLED = importlib.util.find_spec("gph") is not None  # giotto-ph, a reference where present
+requires_giotto = pytest.mark.skipif(
+    not INSTALLED, reason="giotto-ph (an optional extra) is not installed"
+)
+GIOTTO = pytest.param("giotto-ph", marks=requires_giotto)
+
+# giotto-ph's and gudhi's values are float64 and exact; ripser.py returns float32
 # values, so it is compared at about 1e-6 of the data's scale (DESIGN.md).
 FLOAT64_TOL = 1e-9
 FLOAT32_TOL = 1e-6
@@ -47,44 +54,49 @@ def cloud() -> np.ndarray:
 
 
 @pytest.mark.parametrize(
-    "backend,tol", [("giotto-ph", FLOAT64_TOL), ("gudhi", FLOAT64_TOL), ("ripser", FLOAT32_TOL)]
+    "backend,tol",
+    [
+        pytest.param("giotto-ph", FLOAT64_TOL, marks=requires_giotto),
+        ("gudhi", FLOAT64_TOL),
+        ("ripser", FLOAT32_TOL),
+    ],
 )
-def test_rips_equals_gudhi_and_ripser(cloud, backend, tol):
+def test_rips_equals_gudhi_and_ripser(cloud, backend, tol, same_diagrams):
     ours = tp.persistence(cloud, max_dim=2, filtration="rips", backend=backend)
     assert ours.filtration == "rips" and ours.backend == backend
-    assert bottleneck(ours, gudhi_rips(cloud, 2)) < tol
+    same_diagrams(ours, gudhi_rips(cloud, 2), tol)
     ref_ripser = _ref(ripser.ripser(cloud, maxdim=2)["dgms"])
-    assert bottleneck(ours, ref_ripser) < FLOAT32_TOL
+    same_diagrams(ours, ref_ripser, FLOAT32_TOL)
     assert len(ours[1]) > 0 and len(ours[2]) > 0  # the comparison is not vacuous
 
 
-@pytest.mark.parametrize("backend", ["giotto-ph", "gudhi", "ripser"])
-def test_rips_threshold_and_other_metric(cloud, backend):
+@pytest.mark.parametrize("backend", [GIOTTO, "gudhi", "ripser"])
+def test_rips_threshold_and_other_metric(cloud, backend, same_diagrams):
     ours = tp.persistence(cloud, max_dim=1, threshold=0.3, backend=backend)
-    assert bottleneck(ours, gudhi_rips(cloud, 1, threshold=0.3)) < FLOAT32_TOL
+    same_diagrams(ours, gudhi_rips(cloud, 1, threshold=0.3), FLOAT32_TOL)
     assert np.isinf(ours[0][:, 1]).sum() > 1  # the threshold leaves several components
     D = np.abs(cloud[:, None, :] - cloud[None, :, :]).sum(-1)
     manhattan = tp.persistence(cloud, max_dim=1, metric="manhattan", backend=backend)
-    assert bottleneck(manhattan, gudhi_matrix(D, 1)) < FLOAT32_TOL
+    same_diagrams(manhattan, gudhi_matrix(D, 1), FLOAT32_TOL)
 
 
-@pytest.mark.parametrize("backend", ["giotto-ph", "gudhi", "ripser", "mst"])
-def test_precomputed_matrix_dense_and_sparse(cloud, backend):
+@pytest.mark.parametrize("backend", [GIOTTO, "gudhi", "ripser", "mst"])
+def test_precomputed_matrix_dense_and_sparse(cloud, backend, same_diagrams):
     D = np.linalg.norm(cloud[:, None] - cloud[None], axis=-1)
     max_dim = 0 if backend == "mst" else 1
     ref = gudhi_matrix(D, max_dim)
     tol = FLOAT32_TOL if backend == "ripser" else FLOAT64_TOL
-    assert bottleneck(tp.persistence(D, max_dim, metric="precomputed", backend=backend), ref) < tol
+    same_diagrams(tp.persistence(D, max_dim, metric="precomputed", backend=backend), ref, tol)
     if backend in ("giotto-ph", "mst"):
         dense_as_sparse = sparse.coo_matrix(np.triu(D, 1) + np.triu(D, 1).T)
         got = tp.persistence(dense_as_sparse, max_dim, metric="precomputed", backend=backend)
-        assert bottleneck(got, ref) < tol
+        same_diagrams(got, ref, tol)
 
 
-def test_mst_h0_is_rips_h0_and_the_default_for_h0(cloud):
+def test_mst_h0_is_rips_h0_and_the_default_for_h0(cloud, same_diagrams):
     d = tp.persistence(cloud, max_dim=0, return_pairs=True)
     assert d.backend == "mst"
-    assert bottleneck(d, gudhi_rips(cloud, 0)) < FLOAT64_TOL
+    same_diagrams(d, gudhi_rips(cloud, 0), FLOAT64_TOL)
     births, deaths = d.pairs[0]
     finite = np.isfinite(d[0][:, 1])
     lengths = np.linalg.norm(cloud[deaths[finite, 0]] - cloud[deaths[finite, 1]], axis=1)
@@ -93,13 +105,13 @@ def test_mst_h0_is_rips_h0_and_the_default_for_h0(cloud):
 
 def test_duplicate_points_give_no_zero_length_classes():
     X = np.array([[0.0, 0.0], [0.0, 0.0], [1.0, 0.0], [1.0, 0.0], [0.0, 3.0]])
-    for backend in ("mst", "giotto-ph", "gudhi", "ripser"):
+    for backend in ("mst", "gudhi", "ripser", *GIOTTO.values[:INSTALLED]):
         d = tp.persistence(X, max_dim=0, filtration="rips", backend=backend)
         np.testing.assert_allclose(d[0], [[0.0, 1.0], [0.0, 3.0], [0.0, np.inf]])
 
 
-@pytest.mark.parametrize("backend", ["giotto-ph", "gudhi", "ripser", "mst"])
-def test_weighted_rips_equals_gudhi_on_the_same_filtration(cloud, backend):
+@pytest.mark.parametrize("backend", [GIOTTO, "gudhi", "ripser", "mst"])
+def test_weighted_rips_equals_gudhi_on_the_same_filtration(cloud, backend, same_diagrams):
     w = np.random.default_rng(1).random(len(cloud)) * 0.3
     max_dim = 0 if backend == "mst" else 1
     ours = tp.persistence(cloud, max_dim, filtration="weighted-rips", weights=w, backend=backend)
@@ -108,11 +120,11 @@ def test_weighted_rips_equals_gudhi_on_the_same_filtration(cloud, backend):
     np.fill_diagonal(M, w)
     tol = FLOAT32_TOL if backend == "ripser" else FLOAT64_TOL
     assert ours.filtration == "weighted-rips"
-    assert bottleneck(ours, gudhi_matrix(M, max_dim)) < tol
+    same_diagrams(ours, gudhi_matrix(M, max_dim), tol)
     assert ours[0][:, 0].max() > 0  # births at the weights, not all at 0
 
 
-def test_weighted_rips_formula_matches_gudhi_weighted_rips_complex(cloud):
+def test_weighted_rips_formula_matches_gudhi_weighted_rips_complex(cloud, same_diagrams):
     """gudhi's own WeightedRipsComplex (p = 1) builds the same filtration at twice our scale."""
     from gudhi.weighted_rips_complex import WeightedRipsComplex
 
@@ -122,17 +134,17 @@ def test_weighted_rips_formula_matches_gudhi_weighted_rips_complex(cloud):
     st.compute_persistence()
     ref = _ref(st.persistence_intervals_in_dimension(p) / 2 for p in range(2))
     ours = tp.persistence(cloud, 1, filtration="weighted-rips", weights=w)
-    assert bottleneck(ours, ref) < FLOAT64_TOL
+    same_diagrams(ours, ref, FLOAT64_TOL)
 
 
-def test_dtm_weights_match_gudhi_dtm(cloud):
+def test_dtm_weights_match_gudhi_dtm(cloud, same_diagrams):
     from gudhi.dtm_rips_complex import DTMRipsComplex
 
     st = DTMRipsComplex(points=cloud, k=5).create_simplex_tree(max_dimension=2)
     st.compute_persistence()
     ref = _ref(st.persistence_intervals_in_dimension(p) / 2 for p in range(2))
     ours = tp.persistence(F.dtm(cloud, k=5), max_dim=1)
-    assert bottleneck(ours, ref) < FLOAT64_TOL
+    same_diagrams(ours, ref, FLOAT64_TOL)
 
 
 def test_sparse_rips_is_a_1_plus_epsilon_approximation():
@@ -146,21 +158,21 @@ def test_sparse_rips_is_a_1_plus_epsilon_approximation():
     assert 0 < log_gap <= np.log(1.5)
 
 
-def test_alpha_equals_gudhi_on_the_diameter_scale(cloud):
+def test_alpha_equals_gudhi_on_the_diameter_scale(cloud, same_diagrams):
     st = gudhi.AlphaComplex(points=cloud).create_simplex_tree()
     st.compute_persistence()
     ref = _ref(2 * np.sqrt(st.persistence_intervals_in_dimension(p)) for p in range(3))
     for pairs in (False, True):
         ours = tp.persistence(cloud, 2, filtration="alpha", return_pairs=pairs)
-        assert bottleneck(ours, ref) < FLOAT64_TOL
+        same_diagrams(ours, ref, FLOAT64_TOL)
     # MST edges are Gabriel edges: alpha H0 on the diameter scale equals Rips H0 exactly
-    assert bottleneck(Diagrams([ours[0]]), gudhi_rips(cloud, 0)) < FLOAT64_TOL
+    same_diagrams(Diagrams([ours[0]]), gudhi_rips(cloud, 0), FLOAT64_TOL)
 
 
-def test_cubical_equals_flag_complex_of_the_pixel_king_graph():
+def test_cubical_equals_flag_complex_of_the_pixel_king_graph(same_diagrams):
     """Closed pixels meeting at a corner pairwise share a point, so by the nerve theorem the
     sublevel sets of the T-construction are homotopy equivalent to the flag complex of the
-    8-neighbour graph with lower-star values: giotto-ph computes the latter independently."""
+    8-neighbour graph with lower-star values: ripser.py computes the latter independently."""
     img = np.random.default_rng(3).random((12, 15))
     ours = tp.persistence(img, max_dim=1, filtration="cubical", return_pairs=True)
     h, w = img.shape
@@ -180,14 +192,14 @@ def test_cubical_equals_flag_complex_of_the_pixel_king_graph():
         ),
         shape=(v.size, v.size),
     )
-    ref = _ref(ripser_parallel(M, maxdim=1, metric="precomputed")["dgms"])
-    assert bottleneck(ours, ref) < FLOAT32_TOL
+    ref = _ref(ripser.ripser(M, maxdim=1, distance_matrix=True)["dgms"])
+    same_diagrams(ours, ref, FLOAT32_TOL)
     assert len(ours[1]) > 10
     births, deaths = ours.pairs[0]
     np.testing.assert_array_equal(img.ravel()[births[:, 0]], ours[0][:, 0])
 
 
-def test_lower_star_graph_and_mesh():
+def test_lower_star_graph_and_mesh(same_diagrams):
     G = nx.grid_2d_graph(6, 7)  # triangle-free: its flag complex is the graph itself
     values = np.random.default_rng(4).random(G.number_of_nodes())
     ours = tp.persistence(F.lower_star_graph(G, values), max_dim=1, return_pairs=True)
@@ -203,8 +215,8 @@ def test_lower_star_graph_and_mesh():
             ),
         ),
     )
-    ref = _ref(ripser_parallel(M, maxdim=1, metric="precomputed")["dgms"])
-    assert bottleneck(ours, ref) < FLOAT32_TOL
+    ref = _ref(ripser.ripser(M, maxdim=1, distance_matrix=True)["dgms"])
+    same_diagrams(ours, ref, FLOAT32_TOL)
     # independent cycles of the grid: E - V + 1, all essential
     assert np.isinf(ours[1][:, 1]).sum() == G.number_of_edges() - G.number_of_nodes() + 1
 
@@ -267,11 +279,16 @@ def test_auto_chooses_and_says_why():
         (np.zeros((4, 2)), {"filtration": "alpha", "backend": "ripser"}, "cannot compute"),
         (np.zeros((4, 2)), {"backend": "ripser", "return_pairs": True}, "no persistence pairs"),
         (np.zeros((4, 2)), {"max_dim": -1}, "max_dim"),
-        (
+        pytest.param(
             np.random.default_rng(0).random((400, 3)),
-            {"max_dim": 9, "filtration": "rips"},
+            {"max_dim": 9, "filtration": "rips", "backend": "giotto-ph"},
             r"max_dim=9 on 400 points.*more than giotto-ph can number.*max_dim <= 6",
+            marks=requires_giotto,
         ),
+        (np.zeros((4, 2)), {"coeff": 4}, r"coeff=4 is not a prime >= 2.*use 2, 3, 5"),
+        (np.zeros((4, 2)), {"coeff": 1}, r"coeff=1 is not a prime"),
+        (np.zeros((4, 2)), {"coeff": 2.5}, r"coeff=2.5 is not a prime"),
+        (np.zeros((4, 2)), {"backend": "mst", "max_dim": 1}, r"'mst' computes H0..H0 only.*gudhi"),
     ],
 )
 def test_bad_input_is_one_clear_line(data, kwargs, message):
@@ -290,7 +307,7 @@ def test_rips_too_large_for_memory_says_how_much_and_what_to_do(monkeypatch):
 
 
 def test_pairs_reproduce_the_diagram_values(cloud):
-    for backend in ("giotto-ph", "gudhi"):
+    for backend in ("gudhi", *GIOTTO.values[:INSTALLED]):
         d = tp.persistence(cloud, max_dim=2, backend=backend, return_pairs=True)
         D = np.linalg.norm(cloud[:, None] - cloud[None], axis=-1)
         for p in range(1, 3):
@@ -300,7 +317,7 @@ def test_pairs_reproduce_the_diagram_values(cloud):
             np.testing.assert_allclose(D[e[finite, 0], e[finite, 1]], d[p][finite, 1])
 
 
-@pytest.mark.parametrize("backend", ["giotto-ph", "gudhi", "ripser", "mst"])
+@pytest.mark.parametrize("backend", [GIOTTO, "gudhi", "ripser", "mst"])
 def test_sparse_graph_stored_once_with_missing_edges(backend):
     """A scipy sparse matrix is a weighted graph: each edge may be stored in one orientation
     only, and a missing entry is an absent edge (not a zero distance)."""
@@ -309,14 +326,14 @@ def test_sparse_graph_stored_once_with_missing_edges(backend):
     np.testing.assert_array_equal(d[0], [[0, 1], [0, 2], [0, np.inf], [0, np.inf]])
 
 
-def test_threads_never_change_the_diagram():
+def test_threads_never_change_the_diagram(same_diagrams):
     """giotto-ph's multithreaded generators name wrong birth edges; ours must not follow them."""
     X = np.random.default_rng(0).random((500, 3))
     single = tp.persistence(X, max_dim=1, n_threads=1)
     many = tp.persistence(X, max_dim=1, n_threads=2)
-    assert tp.bottleneck(single, many) < 1e-12
+    same_diagrams(single, many, 1e-12)
     reference = ripser.ripser(X, maxdim=1)["dgms"]
-    assert tp.bottleneck(many, tp.Diagrams(reference)) < 1e-6
+    same_diagrams(many, reference, 1e-6)
 
 
 def test_a_long_full_rips_computation_is_announced(caplog):
@@ -335,3 +352,12 @@ def test_a_long_full_rips_computation_is_announced(caplog):
     assert not warned(3000, 1)  # H1 scans few of its triangles
     assert not warned(600, 2, threshold=0.3)
     assert not warned(163, 9)  # giotto-ph refuses it outright (InputError)
+
+
+def test_an_absent_backend_is_one_line_naming_what_works(monkeypatch):
+    from tda_pipe.tda import backends
+
+    monkeypatch.setattr(backends.Backend, "available", lambda self: self.name != "giotto-ph")
+    with pytest.raises(InputError, match=r"'giotto-ph' is not installed.*use gudhi or ripser"):
+        tp.persistence(np.zeros((4, 2)), 1, backend="giotto-ph")
+    assert tp.persistence(np.eye(4), 1).backend == "gudhi"  # auto never needs it
