@@ -61,34 +61,44 @@ def _parse_scales(text: str | None) -> list[float] | None:
 
 
 def _print_summary(summary: dict, out_dir: Path) -> None:
+    """The summary table; below 76 columns one line per dimension instead (nothing is cut)."""
     console = Console()
     info = summary["input"]
     console.print(f"[bold]{info['path']}[/] ({info['kind']}, shape {tuple(info['shape'])})")
     console.print(f"{info['filtration']}, backend {summary['backend']}")
     scales = ", ".join(f"{s:g}" for s in summary["scales"])
-    table = Table(
-        header_style="bold", caption=f"Betti numbers at scales {scales}" if scales else None
-    )
-    table.add_column("dim")
-    for col in ("classes", "essential", "longest", "total", "entropy", "Betti"):
-        table.add_column(col, justify="right", no_wrap=True)
+    rows = []
     for name, d in summary["dimensions"].items():
         top = d["most_persistent"][0] if d["most_persistent"] else None
-        if top is None:
-            longest = "-"
-        else:
-            longest = f"{top[0]:.3g}–{'inf' if top[1] is None else f'{top[1]:.3g}'}"
-        table.add_row(
-            name,
-            str(d["n_classes"]),
-            str(d["n_essential"]),
-            longest,
-            f"{d['total_persistence']:.3g}",
-            f"{d['entropy']:.3g}",
-            " ".join(str(v) for v in d["betti"].values()),
+        longest = "-" if top is None else f"{top[0]:.3g}–{_death(top[1])}"
+        betti = " ".join(str(v) for v in d["betti"].values())
+        total, entropy = f"{d['total_persistence']:.3g}", f"{d['entropy']:.3g}"
+        rows.append(
+            (name, str(d["n_classes"]), str(d["n_essential"]), longest, total, entropy, betti)
         )
-    console.print(table)
+    caption = f"Betti numbers at scales {scales}" if scales else None
+    if console.width < 76:
+        for name, classes, essential, longest, total, entropy, betti in rows:
+            console.print(
+                f"[bold]{name}[/]: {classes} classes ({essential} essential), longest "
+                f"{longest}, total {total}, entropy {entropy}, Betti {betti}",
+                highlight=False,
+            )
+        if caption:
+            console.print(caption)
+    else:
+        table = Table(header_style="bold", caption=caption)
+        table.add_column("dim", no_wrap=True)
+        for col in ("classes", "essential", "longest", "total", "entropy", "Betti"):
+            table.add_column(col, justify="right", overflow="fold")  # wrapped, never cut
+        for row in rows:
+            table.add_row(*row)
+        console.print(table)
     console.print(f"results in [bold]{out_dir}/[/]")
+
+
+def _death(value: float | None) -> str:
+    return "inf" if value is None else f"{value:.3g}"
 
 
 @app.command()

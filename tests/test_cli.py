@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -198,3 +199,25 @@ def test_downsample_shrinks_an_image_by_block_means(tmp_path, capsys):
     got = tp.Diagrams.load(out / "diagrams.npz")
     for dim in (0, 1):
         np.testing.assert_allclose(np.sort(got[dim], axis=0), np.sort(expected[dim], axis=0))
+
+
+def test_the_summary_is_whole_at_any_width_and_in_a_file(tmp_path):
+    """At 80 columns or in a file the table shows every column; narrower, one line a dimension:
+    the dimension names and every Betti number are printed, nothing is cut to '…'."""
+    np.save(tmp_path / "pts.npy", tp.datasets.torus(300, seed=0))
+    script = Path(sys.executable).parent / "tda-pipe"
+    for width in ("80", "50"):
+        done = subprocess.run(
+            [script, "analyze", "pts.npy", "--out", f"w{width}"],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            env={**os.environ, "COLUMNS": width},
+        )
+        assert done.returncode == 0
+        summary = json.loads((tmp_path / f"w{width}" / "summary.json").read_text())
+        for name, d in summary["dimensions"].items():
+            assert name in done.stdout
+            assert " ".join(str(v) for v in d["betti"].values()) in done.stdout
+        assert "…" not in done.stdout
+        assert max(len(line) for line in done.stdout.splitlines()) <= int(width)
