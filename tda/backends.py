@@ -291,29 +291,53 @@ def _st_flag_result(st, max_dim: int, edge_values, coeff: int) -> Result:
 class RankedFlag:
     """A flag filtration with its vertices and edges in one total order.
 
-    ``simplices[k]`` is the vertex ``(i, -1)`` or edge ``(i, j)`` of rank ``k`` and ``values[k]``
-    its float64 value. The order is by value, then vertices before edges, vertices by index,
-    edges by ``(i, j)``: a refinement of the filtration, the same on every call. Where every
-    vertex enters at 0, vertices are not ranked (rank 0 is unused) and edges take ranks from 1.
+    The order is by value, then vertices before edges, vertices by index, edges by ``(i, j)``:
+    a refinement of the filtration, the same on every call. ``rows`` holds the vertices
+    ``(i, -1)`` (where they are ranked) then the edges ``(i, j)`` in ``(i, j)`` order, with
+    float64 ``values``; ``order[k - first]`` is the row of rank ``k``. Where every vertex enters
+    at 0, vertices are not ranked (``first == 1``: edges take ranks from 1, rank 0 is unused).
     """
 
-    simplices: np.ndarray
+    rows: np.ndarray
     values: np.ndarray
-    vertex_ranks: np.ndarray | None  # None: every vertex at 0
-    edges: np.ndarray  # (m, 2) in (i, j) order
-    edge_ranks: np.ndarray
+    order: np.ndarray
+    first: int
     n: int
+
+    @property
+    def vertices_ranked(self) -> bool:
+        return self.first == 0
+
+    def simplices(self, ranks: np.ndarray) -> np.ndarray:
+        """The vertex or edge rows of ``ranks``."""
+        return self.rows[self.order[np.asarray(ranks, dtype=np.int64) - self.first]]
+
+    def value(self, ranks: np.ndarray) -> np.ndarray:
+        """The float64 values of ``ranks``."""
+        return self.values[self.order[np.asarray(ranks, dtype=np.int64) - self.first]]
+
+    def ranks(self) -> np.ndarray:
+        """The rank of each row."""
+        out = np.empty(len(self.order), dtype=np.int64)
+        out[self.order] = np.arange(self.first, self.first + len(self.order))
+        return out
+
+    def vertex_ranks(self) -> np.ndarray:
+        return self.ranks()[: self.n]
 
     def rank_matrix(self, dense: bool = True):
         """The edge ranks as a dense float64 matrix (when every edge is present and ``dense``)
         or an upper-triangular COO graph."""
-        if dense and len(self.edges) == self.n * (self.n - 1) // 2:
+        ranks = self.ranks()
+        edges = self.rows[self.n :] if self.vertices_ranked else self.rows
+        if self.vertices_ranked:
+            ranks = ranks[self.n :]
+        if dense and len(edges) == self.n * (self.n - 1) // 2:
             R = np.zeros((self.n, self.n))
-            R[self.edges[:, 0], self.edges[:, 1]] = self.edge_ranks
+            R[edges[:, 0], edges[:, 1]] = ranks
             return R + R.T
         return sparse.coo_matrix(
-            (self.edge_ranks.astype(np.float64), (self.edges[:, 0], self.edges[:, 1])),
-            shape=(self.n, self.n),
+            (ranks.astype(np.float64), (edges[:, 0], edges[:, 1])), shape=(self.n, self.n)
         )
 
 
@@ -341,6 +365,16 @@ def _flag_elements(filt: RipsFiltration) -> tuple[np.ndarray, np.ndarray, np.nda
     return vertex_values, edges, values
 
 
+def _stable_argsort(values: np.ndarray) -> np.ndarray:
+    """``np.argsort(values, kind="stable")``: ties by position. Quicksort first (1.6x faster on
+    130k distances), kept where no two values tie, since then every sort gives the same order."""
+    order = np.argsort(values)
+    ordered = values[order]
+    if len(ordered) > 1 and (ordered[1:] == ordered[:-1]).any():
+        return np.argsort(values, kind="stable")
+    return order
+
+
 def rank_flag(filt: RipsFiltration) -> RankedFlag:
     """Vertices and edges of ``filt`` ranked in one total order (see :class:`RankedFlag`).
 
@@ -350,21 +384,12 @@ def rank_flag(filt: RipsFiltration) -> RankedFlag:
     """
     n = filt.n_vertices
     vertex_values, edges, values = _flag_elements(filt)
-    simplex_rows = np.column_stack([edges[:, 0], edges[:, 1]])
     if not vertex_values.any():
-        order = np.argsort(values, kind="stable")
-        ranks = np.empty(len(values), dtype=np.int64)
-        ranks[order] = np.arange(1, len(values) + 1)
-        simplices = np.concatenate([[[-1, -1]], simplex_rows[order]])
-        sorted_values = np.concatenate([[0.0], values[order]])
-        return RankedFlag(simplices, sorted_values, None, edges, ranks, n)
-    vertices = np.arange(n)
+        return RankedFlag(edges, values, _stable_argsort(values), 1, n)
+    vertices = np.column_stack([np.arange(n), np.full(n, -1)])
+    rows = np.concatenate([vertices, edges])
     every = np.concatenate([vertex_values, values])  # vertices first: before an equal edge
-    order = np.argsort(every, kind="stable")
-    ranks = np.empty(len(every), dtype=np.int64)
-    ranks[order] = np.arange(len(every))
-    rows = np.concatenate([np.column_stack([vertices, np.full(n, -1)]), simplex_rows])
-    return RankedFlag(rows[order], every[order], ranks[:n], edges, ranks[n:], n)
+    return RankedFlag(rows, every, _stable_argsort(every), 0, n)
 
 
 def _elder_h0(ranked: RankedFlag, death_ranks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -381,7 +406,7 @@ def _elder_h0(ranked: RankedFlag, death_ranks: np.ndarray) -> tuple[np.ndarray, 
 
     births = np.empty(len(death_ranks), dtype=np.int64)
     for k, r in enumerate(death_ranks):
-        i, j = ranked.simplices[r]
+        i, j = ranked.rows[ranked.order[r - 1]]
         a, b = find(i), find(j)
         births[k] = max(a, b)
         parent[max(a, b)] = min(a, b)
@@ -396,7 +421,7 @@ def _ranked_result(ranked: RankedFlag, rank_dgms: list[np.ndarray]) -> Result:
         dgm = np.asarray(dgm, dtype=np.float64).reshape(-1, 2)
         finite = np.isfinite(dgm[:, 1])
         death_ranks = np.where(finite, dgm[:, 1], 0).astype(np.int64)
-        if p == 0 and ranked.vertex_ranks is None:
+        if p == 0 and not ranked.vertices_ranked:
             fin = np.sort(death_ranks[finite])
             births, roots = _elder_h0(ranked, fin)
             birth_rows = np.column_stack(
@@ -407,10 +432,12 @@ def _ranked_result(ranked: RankedFlag, rank_dgms: list[np.ndarray]) -> Result:
             b = np.zeros(len(death_ranks))
         else:
             birth_ranks = dgm[:, 0].astype(np.int64)
-            birth_rows = ranked.simplices[birth_ranks]
-            b = ranked.values[birth_ranks]
-        death_rows = np.where(finite[:, None], ranked.simplices[death_ranks], -1)
-        d = np.where(finite, ranked.values[death_ranks], np.inf)
+            birth_rows = ranked.simplices(birth_ranks)
+            b = ranked.value(birth_ranks)
+        death_rows = np.full((len(death_ranks), 2), -1, dtype=np.int64)
+        death_rows[finite] = ranked.simplices(death_ranks[finite])
+        d = np.full(len(death_ranks), np.inf)
+        d[finite] = ranked.value(death_ranks[finite])
         dgm, pr = _drop_zero_length(np.column_stack([b, d]), birth_rows, death_rows)
         dgms.append(dgm)
         pairs.append(pr)
@@ -436,7 +463,9 @@ def _ranked_simplex_tree(ranked: RankedFlag, max_dim: int, coeff: int) -> list[n
     import gudhi
 
     st = gudhi.SimplexTree()
-    st.insert_batch(np.arange(ranked.n, dtype=np.int64)[None, :], ranked.vertex_ranks.astype(float))
+    st.insert_batch(
+        np.arange(ranked.n, dtype=np.int64)[None, :], ranked.vertex_ranks().astype(float)
+    )
     st.insert_edges_from_coo_matrix(ranked.rank_matrix(dense=False))
     if max_dim >= 2:
         st.collapse_edges()
@@ -495,7 +524,7 @@ def rips_gudhi(
             ]
             return [d[d[:, 1] > d[:, 0]] for d in dgms], None
     ranked = rank_flag(filt)
-    if ranked.vertex_ranks is None:
+    if not ranked.vertices_ranked:
         rank_dgms = _ripser_gudhi(ranked.rank_matrix(), max_dim, coeff)
     else:
         rank_dgms = _ranked_simplex_tree(ranked, max_dim, coeff)

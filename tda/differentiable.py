@@ -1,13 +1,14 @@
 """Persistence whose birth and death values carry torch gradients.
 
 The pairing — which simplex creates and which destroys each class — is combinatorial: it is
-computed without gradients on the CPU by :func:`tda_pipe.tda.persistence.persistence` (giotto-ph
-for Rips, gudhi for alpha, cubical and lower-star filtrations, a minimum spanning tree for H0).
+computed without gradients on the CPU by :func:`tda_pipe.tda.persistence.persistence` (gudhi's
+Ripser on the ranks of the edges for Rips, exact on ties; gudhi for alpha, cubical and
+lower-star filtrations; a minimum spanning tree for H0).
 The values are then gathered from the caller's tensors (pairwise distances, point weights, alpha
 radii, pixel or vertex values), so gradients flow back to coordinates, distances, weights or
 function values, on whatever device the tensors live. A batch of clouds is paired in
-parallel (threads for gudhi, which releases the GIL; processes for giotto-ph, see
-:func:`_pairings`).
+parallel threads (gudhi releases the GIL, see :func:`_pairings`). Every entry point takes
+``coeff``, a prime: homology over Z/coeff.
 
 The gradient of a diagram point is the gradient of the one simplex value it equals: this is the
 standard almost-everywhere derivative of persistence (e.g. Carriere et al., ICML 2021). Where
@@ -160,7 +161,7 @@ def edge_lengths(x: torch.Tensor, edges: np.ndarray) -> torch.Tensor:
     return _norm(x.index_select(0, e[:, 0]) - x.index_select(0, e[:, 1]))
 
 
-def rips_pairing_edges(D: np.ndarray, dims: Sequence[int] = (0,)) -> np.ndarray:
+def rips_pairing_edges(D: np.ndarray, dims: Sequence[int] = (0,), coeff: int = 2) -> np.ndarray:
     """The edges whose lengths are the births and deaths of the Rips classes in ``dims``.
 
     ``D`` holds distances or any increasing function of them (such as the squared distances
@@ -168,8 +169,8 @@ def rips_pairing_edges(D: np.ndarray, dims: Sequence[int] = (0,)) -> np.ndarray:
 
     For H0 these are the minimum spanning tree's edges (found without building a complex when
     ``dims == (0,)``); for H1 and H2 the creating and destroying edges of each finite class
-    (giotto-ph), and the creating edges of essential ones. This is the *persistence pairing*
-    of Moor et al.'s topological autoencoder loss.
+    (gudhi's Ripser on edge ranks), and the creating edges of essential ones. This is the
+    *persistence pairing* of Moor et al.'s topological autoencoder loss.
     """
     dims = tuple(sorted(set(dims)))
     if not dims or any(p not in (0, 1, 2) for p in dims):
@@ -177,7 +178,10 @@ def rips_pairing_edges(D: np.ndarray, dims: Sequence[int] = (0,)) -> np.ndarray:
     if dims == (0,):
         return dense_mst_edges(D)
     diagrams = persistence(
-        F.RipsFiltration(distances=D, metric="precomputed"), max(dims), return_pairs=True
+        F.RipsFiltration(distances=D, metric="precomputed"),
+        max(dims),
+        return_pairs=True,
+        coeff=coeff,
     )
     edges = []
     for p in dims:
@@ -232,38 +236,31 @@ def _gather(diagrams: Diagrams, values: Callable, like: torch.Tensor) -> TorchDi
     return TorchDiagrams(dgms, diagrams.pairs, diagrams.filtration)
 
 
-PROCESS_MIN_POINTS = 2000
-"""Rips batches with fewer points in all are paired in this process (see :func:`_pairings`)."""
+THREAD_MIN_POINTS = 2000
+"""Rips batches with fewer points in all are paired in this thread (see :func:`_pairings`)."""
 
 
-def _pairing(filt: F.Filtration, max_dim: int) -> Diagrams:
+def _pairing(filt: F.Filtration, max_dim: int, coeff: int) -> Diagrams:
     """One filtration's diagrams with pairs, single-threaded (a worker's job)."""
-    return persistence(filt, max_dim, return_pairs=True, n_threads=1)
+    return persistence(filt, max_dim, return_pairs=True, n_threads=1, coeff=coeff)
 
 
-def _pairings(filtrations: list[F.Filtration], max_dim: int, n_jobs: int | None) -> list[Diagrams]:
-    """Diagrams with pairs for a batch of filtrations, computed in parallel.
+def _pairings(
+    filtrations: list[F.Filtration], max_dim: int, n_jobs: int | None, coeff: int = 2
+) -> list[Diagrams]:
+    """Diagrams with pairs for a batch of filtrations, computed in parallel threads.
 
-    gudhi releases the GIL, so alpha, cubical and lower-star batches are paired in threads
-    (measured: two threads 1.9x faster on 2 cores). giotto-ph holds it, so a Rips batch with
-    H1 or H2 goes to a pool of worker processes kept between calls (joblib's loky backend,
-    shared with the singularity scores); the clouds travel as small arrays and the pairs come
-    back (16 clouds of 512 points in R^3, H0-H1, 2 cores: 0.78 s in 2 processes, 1.13 s in
-    one). H0 alone (a spanning tree per cloud) and batches of fewer than
-    :data:`PROCESS_MIN_POINTS` points in all cost less than the round trip and stay in this
-    process (16 clouds of 64 points: 40 ms in this process, 50 ms through the pool; of 128
-    points: 83 ms and 70 ms).
+    gudhi releases the GIL (its Ripser, alpha, cubical and simplex trees), as does numpy's
+    ranking of the edges, so a batch is paired in threads (alpha, cubical: two threads 1.9x
+    faster on 2 cores). H0 alone (a spanning tree per cloud, Python-bound) and Rips batches of
+    fewer than :data:`THREAD_MIN_POINTS` points in all stay in this thread.
     """
     workers = min(len(filtrations), n_jobs or os.cpu_count() or 1)
-    job = partial(_pairing, max_dim=max_dim)
+    job = partial(_pairing, max_dim=max_dim, coeff=coeff)
     rips = all(isinstance(f, F.RipsFiltration) for f in filtrations)
-    small = rips and (max_dim == 0 or sum(f.n_vertices for f in filtrations) < PROCESS_MIN_POINTS)
+    small = rips and (max_dim == 0 or sum(f.n_vertices for f in filtrations) < THREAD_MIN_POINTS)
     if workers <= 1 or small:
         return [job(f) for f in filtrations]
-    if rips:
-        from joblib import Parallel, delayed
-
-        return Parallel(n_jobs=workers, backend="loky")(delayed(job)(f) for f in filtrations)
     with ThreadPoolExecutor(workers) as pool:
         return list(pool.map(job, filtrations))
 
@@ -278,6 +275,7 @@ def rips_persistence(
     metric: str = "euclidean",
     threshold: float | None = None,
     n_jobs: int | None = None,
+    coeff: int = 2,
 ) -> TorchDiagrams | list[TorchDiagrams]:
     """Vietoris–Rips persistence with gradients to the coordinates (or the distance matrix).
 
@@ -291,7 +289,9 @@ def rips_persistence(
     threshold : float, optional
         Only edges up to this length.
     n_jobs : int, optional
-        Workers pairing a batch (default: all cores; processes for Rips, threads else).
+        Threads pairing a batch (default: all cores).
+    coeff : int
+        A prime p: homology over Z/p (default 2).
 
     Returns
     -------
@@ -313,7 +313,7 @@ def rips_persistence(
     ]
     out = [
         _gather(d, _pair_values(_edge_gatherer(c, precomputed, None)), c)
-        for d, c in zip(_pairings(filtrations, max_dim, n_jobs), clouds)
+        for d, c in zip(_pairings(filtrations, max_dim, n_jobs, coeff), clouds)
     ]
     return out[0] if isinstance(x, torch.Tensor) else out
 
@@ -325,6 +325,7 @@ def weighted_rips_persistence(
     *,
     metric: str = "euclidean",
     n_jobs: int | None = None,
+    coeff: int = 2,
 ) -> TorchDiagrams | list[TorchDiagrams]:
     """Weighted Rips persistence (Anai et al., p = 1) with gradients to points and weights.
 
@@ -348,7 +349,7 @@ def weighted_rips_persistence(
         filtrations.append(F.weighted_rips(_numpy(c), _numpy(w), metric=metric))
     out = [
         _gather(d, _pair_values(_edge_gatherer(c, precomputed, w)), c)
-        for d, c, w in zip(_pairings(filtrations, max_dim, n_jobs), clouds, weight_list)
+        for d, c, w in zip(_pairings(filtrations, max_dim, n_jobs, coeff), clouds, weight_list)
     ]
     return out[0] if isinstance(x, torch.Tensor) else out
 
@@ -359,7 +360,11 @@ def _pair_values(edge_values: Callable) -> Callable:
 
 
 def cubical_persistence(
-    image: torch.Tensor | Sequence[torch.Tensor], max_dim: int = 1, *, n_jobs: int | None = None
+    image: torch.Tensor | Sequence[torch.Tensor],
+    max_dim: int = 1,
+    *,
+    n_jobs: int | None = None,
+    coeff: int = 2,
 ) -> TorchDiagrams | list[TorchDiagrams]:
     """Sublevel persistence of an image or voxel grid (pixels as top cells), with gradients to
     the pixel values; a list of images is paired in parallel threads.
@@ -388,13 +393,17 @@ def cubical_persistence(
 
     out = [
         _gather(d, pixel_values(img), img)
-        for d, img in zip(_pairings(filtrations, max_dim, n_jobs), images)
+        for d, img in zip(_pairings(filtrations, max_dim, n_jobs, coeff), images)
     ]
     return out[0] if isinstance(image, torch.Tensor) else out
 
 
 def lower_star_persistence(
-    values: torch.Tensor, complex_: F.LowerStarFiltration | object, max_dim: int = 1
+    values: torch.Tensor,
+    complex_: F.LowerStarFiltration | object,
+    max_dim: int = 1,
+    *,
+    coeff: int = 2,
 ) -> TorchDiagrams:
     """Lower-star persistence of vertex ``values`` on a graph or mesh, with gradients to them.
 
@@ -407,7 +416,7 @@ def lower_star_persistence(
         filt = F.lower_star_mesh(complex_, v)
     else:
         filt = F.lower_star_graph(complex_, v)
-    diagrams = persistence(filt, max_dim, return_pairs=True)
+    diagrams = persistence(filt, max_dim, return_pairs=True, coeff=coeff)
     return _gather(
         diagrams, lambda rows: values[torch.as_tensor(rows[:, 0], device=values.device)], values
     )
@@ -428,7 +437,7 @@ def _squared_circumradius(points: torch.Tensor) -> torch.Tensor:
     return (lam * half).sum(-1)
 
 
-def alpha_persistence(x: torch.Tensor, max_dim: int = 1) -> TorchDiagrams:
+def alpha_persistence(x: torch.Tensor, max_dim: int = 1, *, coeff: int = 2) -> TorchDiagrams:
     """Alpha-complex persistence (diameter scale ``2 r``) with gradients to the coordinates.
 
     A simplex's alpha value is the circumradius of the simplex itself or, if it is not Gabriel,
@@ -441,8 +450,7 @@ def alpha_persistence(x: torch.Tensor, max_dim: int = 1) -> TorchDiagrams:
     check_tensor(x, "x", 2)
     X = _numpy(x)
     st = gudhi.AlphaComplex(points=X).create_simplex_tree()
-    st.compute_persistence(homology_coeff_field=2, persistence_dim_max=True)
-    diagrams = persistence(X, max_dim, filtration="alpha", return_pairs=True)
+    diagrams = persistence(X, max_dim, filtration="alpha", return_pairs=True, coeff=coeff)
 
     def origin(simplex: list[int], value: float) -> list[int]:
         """The coface of a non-Gabriel ``simplex`` whose squared circumradius is its value."""
