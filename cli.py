@@ -133,7 +133,8 @@ def analyze(
     sparse: Annotated[
         float | None, typer.Option(help="Sparse Rips with this approximation epsilon.")
     ] = None,
-    backend: Annotated[str, typer.Option(help="auto, giotto-ph, gudhi, ripser or mst.")] = "auto",
+    backend: Annotated[str, typer.Option(help="auto, gudhi, ripser, mst or giotto-ph.")] = "auto",
+    coeff: Annotated[int, typer.Option(help="A prime p: homology over Z/p.")] = 2,
     sample: Annotated[
         int | None,
         typer.Option(help="Meshes: N points sampled on the surface; clouds: N random points."),
@@ -166,6 +167,7 @@ def analyze(
         threshold=threshold,
         sparse=sparse,
         backend=backend,
+        coeff=coeff,
         sample=sample,
         downsample=downsample,
         seed=seed,

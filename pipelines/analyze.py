@@ -17,7 +17,7 @@ from tda_pipe.pipelines.runner import run_pipeline
 from tda_pipe.pipelines.spec import PipelineSpec, load_spec
 from tda_pipe.tda.diagrams import Diagrams
 from tda_pipe.tda.filtrations import KINDS
-from tda_pipe.tda.persistence import ALL_BACKENDS
+from tda_pipe.tda.persistence import ALL_BACKENDS, check_coeff
 from tda_pipe.tda.validation import check_metric
 
 __all__ = ["AnalyzeOptions", "AnalyzeResult", "analyze", "default_out_dir"]
@@ -33,6 +33,7 @@ class AnalyzeOptions:
     threshold: float | None = None
     sparse: float | None = None
     backend: str = "auto"
+    coeff: int = 2
     sample: int | None = None
     downsample: int | None = None
     seed: int = 0
@@ -49,6 +50,7 @@ class AnalyzeOptions:
             raise InputError(
                 f"unknown --backend {self.backend!r}; choose one of {', '.join(ALL_BACKENDS)}"
             )
+        check_coeff(self.coeff, "--coeff")
         if self.max_dim < 0:
             raise InputError(f"--max-dim must be >= 0, got {self.max_dim}")
         check_metric(self.metric)
@@ -68,7 +70,7 @@ class AnalyzeOptions:
                 "epsilon": self.sparse,
                 "dtm_k": self.dtm_k,
             },
-            "persistence": {"max_dim": self.max_dim, "backend": self.backend},
+            "persistence": {"max_dim": self.max_dim, "backend": self.backend, "coeff": self.coeff},
             "report": {"scales": self.scales},
         }
         items = [f"load.seed={self.seed}"]

@@ -185,15 +185,20 @@ def filtration_stage(params: FiltrationParams, data: LoadedInput) -> dict:
 # -- persistence -----------------------------------------------------------------------------
 class PersistenceParams(StageParams):
     max_dim: int = Field(1, ge=0, description="Highest homology dimension.")
-    backend: Backend = Field("auto", description="auto, giotto-ph, gudhi, ripser or mst.")
+    backend: Backend = Field("auto", description=", ".join(ALL_BACKENDS) + ".")
     n_threads: int = Field(-1, description="giotto-ph threads (-1: all this worker's cores).")
+    coeff: int = Field(2, description="A prime p: homology over Z/p.")
 
 
 @stage("persistence", params=PersistenceParams, inputs=("filtration",), outputs=("diagrams",))
 def persistence_stage(params: PersistenceParams, filtration: Filtration) -> dict:
     """Persistence diagrams of the filtration."""
     diagrams = persistence(
-        filtration, max_dim=params.max_dim, backend=params.backend, n_threads=params.n_threads
+        filtration,
+        max_dim=params.max_dim,
+        backend=params.backend,
+        n_threads=params.n_threads,
+        coeff=params.coeff,
     )
     return {"diagrams": diagrams}
 

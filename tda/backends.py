@@ -459,7 +459,8 @@ def _ripser_gudhi(matrix, max_dim: int, coeff: int) -> list[np.ndarray]:
 
 def _ranked_simplex_tree(ranked: RankedFlag, max_dim: int, coeff: int) -> list[np.ndarray]:
     """Diagrams in ranks of a flag filtration with vertex values: a gudhi simplex tree of the
-    ranks (gudhi's Ripser takes no vertex values), edges collapsed from H2 up."""
+    ranks (gudhi's Ripser takes no vertex values), edges collapsed from H1 up (RP^2 in R^4, 300
+    points, H1: 16.7 s without collapse, under 1 s with)."""
     import gudhi
 
     st = gudhi.SimplexTree()
@@ -467,7 +468,7 @@ def _ranked_simplex_tree(ranked: RankedFlag, max_dim: int, coeff: int) -> list[n
         np.arange(ranked.n, dtype=np.int64)[None, :], ranked.vertex_ranks().astype(float)
     )
     st.insert_edges_from_coo_matrix(ranked.rank_matrix(dense=False))
-    if max_dim >= 2:
+    if max_dim >= 1:
         st.collapse_edges()
     st.expansion(max_dim + 1)
     st.compute_persistence(homology_coeff_field=coeff, persistence_dim_max=True)

@@ -1,0 +1,84 @@
+"""Homology over Z/p: ``coeff`` on every filtration, the CLI and the differentiable layer."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+import tda_pipe as tp
+from tda_pipe.errors import InputError
+from tda_pipe.tda.differentiable import rips_persistence
+
+
+def long_bars(d, p: int, share: float = 0.5) -> int:
+    life = d.lifetimes(p)
+    finite = life[np.isfinite(life)]
+    return int((life > share * finite.max()).sum())
+
+
+@pytest.fixture(scope="module")
+def klein() -> np.ndarray:
+    return tp.datasets.klein_bottle(400, seed=0)
+
+
+def test_klein_bottle_has_two_h1_bars_over_z2_and_one_over_z3(klein):
+    """H1(K; Z/2) = (Z/2)^2, H1(K; Z/3) = Z/3 (the torsion class vanishes)."""
+    assert klein.shape[1] == 4
+    z2 = tp.persistence(klein, 1, filtration="rips", coeff=2)
+    z3 = tp.persistence(klein, 1, filtration="rips", coeff=3)
+    # lifetimes over Z/2: 1.27, 1.19, then 0.59; over Z/3: 1.27, 0.81, 0.59
+    assert long_bars(z2, 1, 0.75) == 2 and long_bars(z3, 1, 0.75) == 1
+    assert (z2.backend, z3.backend) == ("gudhi", "gudhi")
+    pairs = tp.persistence(klein, 1, filtration="rips", coeff=3, return_pairs=True)
+    np.testing.assert_array_equal(pairs[1], z3[1])  # the ranked path agrees over Z/3
+    d = rips_persistence(torch.tensor(klein), 1, coeff=3)
+    np.testing.assert_allclose(d[1].detach().numpy(), z3[1])
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"filtration": "alpha"},
+        {"filtration": "sparse-rips", "epsilon": 0.5},
+        {"filtration": "weighted-rips", "weights": np.full(300, 0.02)},
+        {"filtration": "rips", "backend": "ripser"},
+    ],
+)
+def test_coeff_reaches_each_filtration(kwargs):
+    """RP^2 (the projective plane): H1 = Z/2 over Z/2, nothing over Z/3."""
+    rng = np.random.default_rng(0)
+    v = rng.normal(size=(300, 3))
+    v /= np.linalg.norm(v, axis=1, keepdims=True)
+    x, y, z = v.T  # the Veronese embedding of RP^2 in R^4 is beyond alpha; use R^3 for alpha
+    rp2 = np.column_stack([x * y, x * z, y * z, x * x - y * y])
+    X = v if kwargs.get("filtration") == "alpha" else rp2
+    z2 = tp.persistence(X, 1, coeff=2, **kwargs)
+    z3 = tp.persistence(X, 1, coeff=3, **kwargs)
+    if kwargs.get("filtration") == "alpha":  # the sphere: no H1 over any field
+        assert len(z2[1]) == len(z3[1])
+        return
+    # the field reaches the backend: the torsion of RP^2 changes H1
+    assert len(z2[1]) != len(z3[1]) or not np.array_equal(z2[1], z3[1])
+    assert z3.lifetimes(1).max() <= z2.lifetimes(1).max()
+
+
+def test_cubical_takes_coeff():
+    img = np.random.default_rng(0).random((20, 20))
+    for p in (2, 3, 5):
+        assert len(tp.persistence(img, 1, filtration="cubical", coeff=p)[1]) > 0
+
+
+@pytest.mark.parametrize("coeff", [0, 1, 4, 9, -3, 2.0, True])
+def test_bad_coeff_is_one_line(coeff):
+    with pytest.raises(InputError, match=r"coeff=.* is not a prime >= 2") as info:
+        tp.persistence(np.eye(4), 1, coeff=coeff)
+    assert "\n" not in str(info.value)
+
+
+def test_analyze_option_checks_coeff():
+    from tda_pipe.pipelines.analyze import AnalyzeOptions
+
+    with pytest.raises(InputError, match=r"--coeff=4 is not a prime"):
+        AnalyzeOptions(coeff=4).check()
+    assert "persistence.coeff=3" in AnalyzeOptions(coeff=3).overrides()
