@@ -58,9 +58,6 @@ S_FRACTIONS = (1.0, 1.3)
 #: Additive error allowed in the bottleneck distance, relative to the outer radius ``s``.
 BOTTLENECK_ERROR = 1e-3
 _CHUNKS_PER_JOB = 4
-#: Annuli of this many points or more go to giotto-ph (measured: 1.2 ms vs 2.2 ms at 80
-#: points; ripser.py 0.2 ms vs 0.4 ms at 30).
-GIOTTO_FROM = 50
 
 
 @dataclass(frozen=True)
@@ -178,19 +175,16 @@ def _reference_radius(X: np.ndarray, k: int) -> float:
 def _rips(points: np.ndarray, hom_dim: int, thresh: float = np.inf) -> list[np.ndarray]:
     """Vietoris–Rips diagrams ``0 .. hom_dim`` of reduced homology (one H0 class less).
 
-    ripser.py is the faster below :data:`GIOTTO_FROM` points, giotto-ph (one thread) above.
+    gudhi's Ripser, float64 (measured, H0-H2 of Gaussian points in R^3: 0.4 / 1.5 / 3.6 ms at
+    30 / 60 / 80 points, ripser.py 1.5 / 18 / 47 ms; giotto-ph, used before, is optional).
     """
+    from gudhi.sklearn.rips_persistence import RipsPersistence
+
     D = squareform(pdist(points))
-    if len(D) < GIOTTO_FROM:
-        from ripser import ripser
-
-        dgms = ripser(D, maxdim=hom_dim, thresh=thresh, distance_matrix=True)["dgms"]
-    else:
-        from gph import ripser_parallel
-
-        dgms = ripser_parallel(D, maxdim=hom_dim, thresh=thresh, metric="precomputed", n_threads=1)[
-            "dgms"
-        ]
+    rips = RipsPersistence(
+        list(range(hom_dim + 1)), threshold=thresh, input_type="full distance matrix"
+    )
+    dgms = [np.asarray(d, dtype=np.float64).reshape(-1, 2) for d in rips.fit_transform([D])[0]]
     h0 = dgms[0][np.argsort(dgms[0][:, 1], kind="stable")]
     return [h0[:-1], *dgms[1:]]
 
