@@ -65,7 +65,8 @@ def _print_summary(summary: dict, out_dir: Path) -> None:
     console = Console()
     info = summary["input"]
     console.print(f"[bold]{info['path']}[/] ({info['kind']}, shape {tuple(info['shape'])})")
-    console.print(f"{info['filtration']}, backend {summary['backend']}")
+    coefficients = f", over Z/{summary['coeff']}" if summary.get("coeff", 2) != 2 else ""
+    console.print(f"{info['filtration']}, backend {summary['backend']}{coefficients}")
     scales = ", ".join(f"{s:g}" for s in summary["scales"])
     rows = []
     for name, d in summary["dimensions"].items():

@@ -211,11 +211,22 @@ def _artifact_types() -> dict[type, _Artifact]:
                 "pairs": None if d.pairs is None else list(d.pairs),
                 "filtration": d.filtration,
                 "backend": d.backend,
+                "coeff": d.coeff,
             },
             lambda p: Diagrams(
-                p["dgms"], p["pairs"], filtration=p["filtration"], backend=p["backend"]
+                p["dgms"],
+                p["pairs"],
+                filtration=p["filtration"],
+                backend=p["backend"],
+                coeff=p["coeff"],
             ),
-            {"dgms": (list,), "pairs": (list, *_NONE), "filtration": (str,), "backend": (str,)},
+            {
+                "dgms": (list,),
+                "pairs": (list, *_NONE),
+                "filtration": (str,),
+                "backend": (str,),
+                "coeff": (int,),
+            },
         ),
         LoadedInput: _Artifact(
             "LoadedInput",

@@ -57,6 +57,8 @@ class Diagrams(Sequence):
         Name of the filtration the diagrams come from (``"rips"``, ``"alpha"``, ...).
     backend : str
         Library that computed them (``"giotto-ph"``, ``"gudhi"``, ``"ripser"``, ``"mst"``).
+    coeff : int
+        The prime ``p`` of the coefficient field Z/p the homology is over (default 2).
 
     Examples
     --------
@@ -77,6 +79,7 @@ class Diagrams(Sequence):
         *,
         filtration: str = "",
         backend: str = "",
+        coeff: int = 2,
     ) -> None:
         self._dgms = tuple(check_diagram(d, f"H{p}") for p, d in enumerate(dgms))
         if not self._dgms:
@@ -92,6 +95,7 @@ class Diagrams(Sequence):
         self._pairs = pairs
         self.filtration = filtration
         self.backend = backend
+        self.coeff = int(coeff)
 
     # -- sequence protocol ---------------------------------------------------------------
     def __len__(self) -> int:
@@ -147,6 +151,7 @@ class Diagrams(Sequence):
             pairs,
             filtration=self.filtration,
             backend=self.backend,
+            coeff=self.coeff,
         )
 
     # -- serialisation -------------------------------------------------------------------
@@ -170,7 +175,9 @@ class Diagrams(Sequence):
                 arrays[f"h{p}_birth_simplex"] = b
                 arrays[f"h{p}_death_simplex"] = d
         arrays["meta"] = np.array(
-            json.dumps({"filtration": self.filtration, "backend": self.backend})
+            json.dumps(
+                {"filtration": self.filtration, "backend": self.backend, "coeff": self.coeff}
+            )
         )
         buffer = io.BytesIO()
         np.savez_compressed(buffer, **arrays)
@@ -201,13 +208,14 @@ class Diagrams(Sequence):
             raise InputError(f"{path}: {exc}") from exc
 
     def to_dict(self) -> dict:
-        """JSON-ready dict: ``{"filtration", "backend", "diagrams": {"h0": [[b, d], ...]}}``.
+        """JSON-ready dict: ``{"filtration", "backend", "coeff", "diagrams": {"h0": [[b, d]]}}``.
 
         Essential deaths (``inf``) are written as ``None`` (JSON ``null``).
         """
         return {
             "filtration": self.filtration,
             "backend": self.backend,
+            "coeff": self.coeff,
             "diagrams": {
                 f"h{p}": [[float(b), None if math.isinf(d) else float(d)] for b, d in dgm]
                 for p, dgm in enumerate(self._dgms)
@@ -221,7 +229,12 @@ class Diagrams(Sequence):
             [[b, math.inf if d is None else d] for b, d in data["diagrams"][f"h{p}"]]
             for p in range(len(data["diagrams"]))
         ]
-        return cls(dgms, filtration=data.get("filtration", ""), backend=data.get("backend", ""))
+        return cls(
+            dgms,
+            filtration=data.get("filtration", ""),
+            backend=data.get("backend", ""),
+            coeff=data.get("coeff", 2),
+        )
 
 
 def check_diagrams(diagrams, what: str = "diagrams") -> Diagrams:

@@ -276,4 +276,5 @@ def persistence(
         None if pairs is None else [pr for _, pr in ordered],
         filtration=kind,
         backend=chosen,
+        coeff=coeff,
     )

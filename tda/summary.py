@@ -53,6 +53,7 @@ def summarize(diagrams: Diagrams, scales: list[float] | None = None, top: int = 
     return {
         "filtration": diagrams.filtration,
         "backend": diagrams.backend,
+        "coeff": diagrams.coeff,
         "scales": scales,
         "dimensions": dims,
     }

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 import torch
 
 import tda_pipe as tp
 from tda_pipe.errors import InputError
+from tda_pipe.tda.diagrams import Diagrams
 from tda_pipe.tda.differentiable import rips_persistence
 
 
@@ -82,3 +85,25 @@ def test_analyze_option_checks_coeff():
     with pytest.raises(InputError, match=r"--coeff=4 is not a prime"):
         AnalyzeOptions(coeff=4).check()
     assert "persistence.coeff=3" in AnalyzeOptions(coeff=3).overrides()
+
+
+def test_the_field_is_recorded_in_the_results_and_kept_by_save_load_and_the_cache(
+    klein, tmp_path, capsys
+):
+    from tda_pipe.cli import main
+
+    np.save(tmp_path / "klein.npy", klein)
+    out = tmp_path / "k3"
+    assert main(["analyze", str(tmp_path / "klein.npy"), "--coeff", "3", "--out", str(out)]) == 0
+    assert "over Z/3" in capsys.readouterr().out
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["coeff"] == 3
+    saved = Diagrams.load(out / "diagrams.npz")
+    assert saved.coeff == 3 and Diagrams.from_dict(saved.to_dict()).coeff == 3
+    # the second run is read back from the cache, the field with it
+    assert main(["analyze", str(tmp_path / "klein.npy"), "--coeff", "3", "--out", str(out)]) == 0
+    run = json.loads((out / "run.json").read_text())
+    assert (
+        "persistence" in run["cached"]
+        and json.loads((out / "summary.json").read_text())["coeff"] == 3
+    )
