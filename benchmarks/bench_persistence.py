@@ -1,89 +1,84 @@
-"""Time ``tda_pipe.persistence`` beside giotto-ph, ripser and gudhi called directly.
+"""Time ``tda_pipe.persistence`` beside gudhi, giotto-ph and ripser.py called directly.
 
-Same clouds for everyone, in one run; each timing is the best of ``--repeat`` runs. The ratio
-``ours / direct`` of the backend we call is our overhead (validation, float64 values, sorting).
+Same clouds for everyone, in one run; each figure is the median of interleaved rounds (ours,
+gudhi, giotto-ph, ..., again), so a slow spell of the machine hits every library alike. The
+ratio ``ours / gudhi`` is our overhead over the library we call (validation, float64 checks,
+sorting); ``giotto-ph / ours`` is how much faster we are than giotto-ph with one thread (how
+torch-topological and tda-pipe before 0.2 called it) and with all threads.
 
-    python benchmarks/bench_persistence.py            # Rips n = 500, 1000, 2000; alpha 1e4, 1e5
-    python benchmarks/bench_persistence.py --quick    # smaller sizes, for a smoke run
+    python benchmarks/bench_persistence.py             # torus and Gaussian clouds, 5 rounds
+    python benchmarks/bench_persistence.py --rounds 9  # steadier medians
+    python benchmarks/bench_persistence.py --quick     # small sizes, for a smoke run
+
+giotto-ph is optional (``pip install -e ".[giotto]"``, Python <= 3.12); without it its columns
+are left out.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 
-import gudhi
 import numpy as np
 import ripser
-from gph import ripser_parallel
-from timing import best_of
+from gudhi.sklearn.rips_persistence import RipsPersistence
+from timing import interleaved_medians
 
 import tda_pipe as tp
 
-
-def giotto_as_we_call_it(X: np.ndarray) -> None:
-    """giotto-ph with generators, one thread: its multithreaded generators are unreliable."""
-    ripser_parallel(X, maxdim=1, n_threads=1, return_generators=True)
+HAS_GIOTTO = importlib.util.find_spec("gph") is not None
 
 
-def gudhi_rips(X: np.ndarray) -> None:
-    st = gudhi.RipsComplex(points=X).create_simplex_tree(max_dimension=2)
-    st.compute_persistence()
-    [st.persistence_intervals_in_dimension(p) for p in range(2)]
+def cases(quick: bool) -> list[tuple[str, np.ndarray, int]]:
+    rng = np.random.default_rng(0)
+    if quick:
+        return [
+            ("torus n=300 H0-H1", tp.datasets.torus(300, seed=0), 1),
+            ("torus n=150 H0-H2", tp.datasets.torus(150, seed=0), 2),
+        ]
+    return [
+        ("torus n=500 H0-H1", tp.datasets.torus(500, seed=0), 1),
+        ("torus n=1000 H0-H1", tp.datasets.torus(1000, seed=0), 1),
+        ("gauss R^10 n=1000 H0-H1", rng.normal(size=(1000, 10)), 1),
+        ("torus n=300 H0-H2", tp.datasets.torus(300, seed=0), 2),
+        ("torus n=600 H0-H2", tp.datasets.torus(600, seed=0), 2),
+    ]
 
 
-def gudhi_alpha(X: np.ndarray) -> None:
-    st = gudhi.AlphaComplex(points=X).create_simplex_tree()
-    st.compute_persistence()
-    [st.persistence_intervals_in_dimension(p) for p in range(3)]
+def contenders(X: np.ndarray, max_dim: int) -> dict:
+    dims = list(range(max_dim + 1))
+    found = {
+        "ours": lambda: tp.persistence(X, max_dim=max_dim, filtration="rips"),
+        "gudhi": lambda: RipsPersistence(dims, n_jobs=1).fit_transform([X]),
+        "ripser.py": lambda: ripser.ripser(X, maxdim=max_dim),
+    }
+    if HAS_GIOTTO:
+        from gph import ripser_parallel
 
-
-def row(case: str, ours: float, direct: float, extra: str = "") -> str:
-    return f"{case:<24}{ours:>9.3f}{direct:>9.3f}{ours / direct:>8.3f}   {extra}"
+        found["giotto-ph 1 thread"] = lambda: ripser_parallel(X, maxdim=max_dim, n_threads=1)
+        found["giotto-ph all"] = lambda: ripser_parallel(X, maxdim=max_dim, n_threads=-1)
+    return found
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes only")
-    parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument(
-        "--gudhi-max", type=int, default=500, help="largest n for gudhi's full Rips (slow)"
-    )
+    parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds")
     args = parser.parse_args()
-    rips_sizes = (200, 400) if args.quick else (500, 1000, 2000)
-    alpha_sizes = (2000, 10_000) if args.quick else (10_000, 100_000)
-    rng = np.random.default_rng(0)
-    print(f"{os.cpu_count()} cores; best of {args.repeat}; times in seconds")
-    header = (
-        f"{'case':<24}{'ours':>9}{'direct':>9}{'ratio':>8}   other libraries (ratio ours/other)"
-    )
-    print(header)
-    print("-" * len(header))
-    for n in rips_sizes:
-        X = rng.random((n, 3))
-        ours = best_of(args.repeat, lambda X=X: tp.persistence(X, max_dim=1, filtration="rips"))
-        direct = best_of(args.repeat, lambda X=X: giotto_as_we_call_it(X))
-        others = {
-            "giotto-ph all threads": best_of(
-                args.repeat, lambda X=X: ripser_parallel(X, maxdim=1, n_threads=-1)
-            ),
-            "ripser": best_of(args.repeat, lambda X=X: ripser.ripser(X, maxdim=1)),
-        }
-        if n <= args.gudhi_max:
-            others["gudhi"] = best_of(1, lambda X=X: gudhi_rips(X), warmup=False)
-        extra = "  ".join(f"{k} {v:.3f}s ({ours / v:.2f})" for k, v in others.items())
-        print(row(f"rips H0-H1 n={n}", ours, direct, extra))
-    for n in alpha_sizes:
-        X = rng.random((n, 3))
-        ours = best_of(args.repeat, lambda X=X: tp.persistence(X, max_dim=2, filtration="alpha"))
-        direct = best_of(args.repeat, lambda X=X: gudhi_alpha(X))
-        print(row(f"alpha H0-H2 n={n}", ours, direct))
-    X = rng.random((5000, 3))
-    ours = best_of(args.repeat, lambda: tp.persistence(X, max_dim=0, filtration="rips"))
-    direct = best_of(args.repeat, lambda: ripser_parallel(X, maxdim=0))
-    print(row("rips H0 (MST) n=5000", ours, direct, "(giotto-ph maxdim=0)"))
-    print("direct = the backend tda-pipe calls, as it calls it (giotto-ph one thread with")
-    print("generators for Rips H1, gudhi for alpha)")
+    print(f"{os.cpu_count()} cores; median of {args.rounds} interleaved rounds; seconds")
+    names = list(contenders(np.zeros((3, 2)), 1))
+    header = f"{'case':<26}" + "".join(f"{n:>20}" for n in names)
+    print(header + f"{'ours/gudhi':>12}" + (f"{'giotto1/ours':>14}" if HAS_GIOTTO else ""))
+    for case, X, max_dim in cases(args.quick):
+        t = interleaved_medians(contenders(X, max_dim), args.rounds)
+        line = f"{case:<26}" + "".join(f"{t[n]:>20.3f}" for n in names)
+        line += f"{t['ours'] / t['gudhi']:>12.2f}"
+        if HAS_GIOTTO:
+            line += f"{t['giotto-ph 1 thread'] / t['ours']:>14.2f}"
+        print(line, flush=True)
+    print("ours: tda_pipe.persistence(X, max_dim, filtration='rips'): gudhi's Ripser on the")
+    print("float64 distance matrix, edge collapse from H2; gudhi: RipsPersistence on the points")
 
 
 if __name__ == "__main__":
