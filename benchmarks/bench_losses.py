@@ -1,10 +1,11 @@
 """Time tda-pipe's differentiable persistence and TopoAE loss beside torch-topological.
 
-Same tensors for both, in one run, forward and backward; each timing is the best of
-``--repeat`` runs. torch-topological is a benchmark-only dependency:
+Same tensors for both, in one run, forward and backward; each timing is the median of
+``--rounds`` interleaved rounds (ours, theirs, ours, theirs, ...; a TopoAE round is 20 steps
+each). torch-topological is a benchmark-only dependency, and it needs giotto-ph (Python <= 3.12):
 
     pip install -c constraints.txt -e ".[bench]"
-    python benchmarks/bench_losses.py
+    python benchmarks/bench_losses.py --rounds 9
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import argparse
 import os
 
 import torch
-from timing import best_of
+from timing import interleaved_medians
 from torch_topological.nn import SignatureLoss as TTSignatureLoss
 from torch_topological.nn import VietorisRipsComplex
 
@@ -21,7 +22,7 @@ from tda_pipe.losses import SignatureLoss
 from tda_pipe.tda.differentiable import rips_persistence
 
 
-def topoae_case(repeat: int) -> tuple[float, float]:
+def topoae_case(rounds: int) -> tuple[float, float]:
     """SignatureLoss forward + backward, a batch of 256 points in R^101 and a 2-D latent (H0)."""
     torch.manual_seed(0)
     x = torch.randn(256, 101)
@@ -38,12 +39,14 @@ def topoae_case(repeat: int) -> tuple[float, float]:
         z = encoder(x)
         their_loss([x, their_vr(x)], [z, their_vr(z)]).backward()
 
-    # a step takes milliseconds, so many more calls than the Rips case: the best of them is
-    # then the step's cost rather than the VM's noise
-    return best_of(20 * repeat, ours), best_of(20 * repeat, theirs)
+    def steps(fn):  # a step takes milliseconds: 20 of them a round, the time of one reported
+        return lambda: [fn() for _ in range(20)]
+
+    t = interleaved_medians({"ours": steps(ours), "theirs": steps(theirs)}, rounds)
+    return t["ours"] / 20, t["theirs"] / 20
 
 
-def rips_batch_case(repeat: int) -> tuple[float, float]:
+def rips_batch_case(rounds: int) -> tuple[float, float]:
     """Rips H0 + H1 forward + backward (total finite persistence) on 16 clouds of 512 points."""
     torch.manual_seed(0)
     clouds = [torch.randn(512, 3, requires_grad=True) for _ in range(16)]
@@ -66,23 +69,24 @@ def rips_batch_case(repeat: int) -> tuple[float, float]:
                 total = total + (finite[:, 1] - finite[:, 0]).sum()
         total.backward()
 
-    return best_of(repeat, ours), best_of(repeat, theirs)
+    t = interleaved_medians({"ours": ours, "theirs": theirs}, rounds)
+    return t["ours"], t["theirs"]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=7, help="interleaved rounds")
     args = parser.parse_args()
     print(
-        f"{os.cpu_count()} cores, torch {torch.__version__}; seconds, best of {args.repeat} "
-        f"(the TopoAE step: of {20 * args.repeat})"
+        f"{os.cpu_count()} cores, torch {torch.__version__}; seconds, median of {args.rounds} "
+        "interleaved rounds"
     )
     print(f"{'case':<44}{'ours':>9}{'torch-topological':>19}{'speed-up':>10}")
     for name, case in (
         ("TopoAE loss, 256 x R^101, H0, fwd+bwd", topoae_case),
         ("Rips H0+H1, 16 clouds x 512 in R^3, fwd+bwd", rips_batch_case),
     ):
-        ours, theirs = case(args.repeat)
+        ours, theirs = case(args.rounds)
         print(f"{name:<44}{ours:>9.4f}{theirs:>19.4f}{theirs / ours:>9.2f}x")
 
 
