@@ -19,6 +19,8 @@ from rich.table import Table
 
 from tda_pipe.errors import InputError
 from tda_pipe.pipelines.cache import StageCache
+from tda_pipe.tda.filtrations import KINDS
+from tda_pipe.tda.persistence import ALL_BACKENDS
 from tda_pipe.tda.validation import format_bytes
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False)
@@ -122,7 +124,7 @@ def analyze(
         typer.Option(
             "--filtration",
             "-f",
-            help="auto, rips, sparse-rips, alpha, cubical, weighted-rips, dtm.",
+            help=f"{', '.join(KINDS)}.",
         ),
     ] = "auto",
     metric: Annotated[
@@ -134,7 +136,7 @@ def analyze(
     sparse: Annotated[
         float | None, typer.Option(help="Sparse Rips with this approximation epsilon.")
     ] = None,
-    backend: Annotated[str, typer.Option(help="auto, gudhi, ripser, mst or giotto-ph.")] = "auto",
+    backend: Annotated[str, typer.Option(help=f"{', '.join(ALL_BACKENDS)}.")] = "auto",
     coeff: Annotated[int, typer.Option(help="A prime p: homology over Z/p.")] = 2,
     sample: Annotated[
         int | None,

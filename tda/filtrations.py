@@ -51,6 +51,7 @@ from tda_pipe.tda.validation import (
 __all__ = [
     "AUTO_ALPHA_MIN_POINTS",
     "AlphaFiltration",
+    "BUILDERS",
     "CubicalFiltration",
     "Filtration",
     "KINDS",
@@ -463,7 +464,50 @@ def lower_star_mesh(mesh, values=None) -> LowerStarFiltration:
     )
 
 
-KINDS = ("auto", "rips", "sparse-rips", "alpha", "cubical", "weighted-rips", "dtm")
+def _build_rips(data, o: dict) -> Filtration:
+    return rips(data, metric=o["metric"], threshold=o["threshold"])
+
+
+def _build_sparse_rips(data, o: dict) -> Filtration:
+    epsilon = 0.5 if o["epsilon"] is None else o["epsilon"]
+    return sparse_rips(data, epsilon, metric=o["metric"], threshold=o["threshold"])
+
+
+def _build_alpha(data, o: dict) -> Filtration:
+    if o["metric"] == "precomputed":
+        raise InputError(
+            "the alpha complex needs point coordinates, not a distance matrix; use rips"
+        )
+    if o["metric"] != "euclidean":
+        raise InputError(f"the alpha complex is Euclidean; metric {o['metric']!r} needs rips")
+    return alpha(data)
+
+
+def _build_cubical(data, o: dict) -> Filtration:
+    return cubical(data)
+
+
+def _build_weighted_rips(data, o: dict) -> Filtration:
+    if o["weights"] is None:
+        raise InputError("weighted-rips needs weights (one per point); or use dtm")
+    return weighted_rips(data, o["weights"], metric=o["metric"], threshold=o["threshold"])
+
+
+def _build_dtm(data, o: dict) -> Filtration:
+    return dtm(data, o["k"], metric=o["metric"], threshold=o["threshold"])
+
+
+#: Every filtration kind :func:`build_filtration` builds, declared once: the option values,
+#: the stage parameter's choices and the error messages read it.
+BUILDERS = {
+    "rips": _build_rips,
+    "sparse-rips": _build_sparse_rips,
+    "alpha": _build_alpha,
+    "cubical": _build_cubical,
+    "weighted-rips": _build_weighted_rips,
+    "dtm": _build_dtm,
+}
+KINDS = ("auto", *BUILDERS)
 
 
 def build_filtration(
@@ -503,28 +547,8 @@ def build_filtration(
         )
     else:
         reason = ""
-    if kind == "rips":
-        filt: Filtration = rips(data, metric=metric, threshold=threshold)
-    elif kind == "sparse-rips":
-        filt = sparse_rips(
-            data, 0.5 if epsilon is None else epsilon, metric=metric, threshold=threshold
-        )
-    elif kind == "alpha":
-        if metric not in ("euclidean", "precomputed"):
-            raise InputError(f"the alpha complex is Euclidean; metric {metric!r} needs rips")
-        if metric == "precomputed":
-            raise InputError(
-                "the alpha complex needs point coordinates, not a distance matrix; use rips"
-            )
-        filt = alpha(data)
-    elif kind == "cubical":
-        filt = cubical(data)
-    elif kind == "weighted-rips":
-        if weights is None:
-            raise InputError("weighted-rips needs weights (one per point); or use dtm")
-        filt = weighted_rips(data, weights, metric=metric, threshold=threshold)
-    else:
-        filt = dtm(data, k, metric=metric, threshold=threshold)
+    options = {"metric": metric, "threshold": threshold, "epsilon": epsilon, "weights": weights}
+    filt = BUILDERS[kind](data, options | {"k": k})
     if (
         isinstance(filt, RipsFiltration)
         and max_dim >= 1
