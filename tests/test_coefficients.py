@@ -63,7 +63,8 @@ def test_coeff_reaches_each_filtration(kwargs):
         return
     # the field reaches the backend: the torsion of RP^2 changes H1
     assert len(z2[1]) != len(z3[1]) or not np.array_equal(z2[1], z3[1])
-    assert z3.lifetimes(1).max() <= z2.lifetimes(1).max()
+    if kwargs["filtration"] != "sparse-rips":  # an approximation: its longest bars may swap
+        assert z3.lifetimes(1).max() <= z2.lifetimes(1).max()
 
 
 def test_cubical_takes_coeff():
