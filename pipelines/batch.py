@@ -45,6 +45,7 @@ from tda_pipe.pipelines.results import (
     check_out_dir,
     clean_temporaries,
     exclusive_lock,
+    marker_bytes,
     read_marker,
 )
 from tda_pipe.pipelines.runner import RUN_FILE, StageError, run_pipeline
@@ -386,10 +387,7 @@ def _write_marker(out: Path, written_by: str, source: str, names: list[str]) -> 
     same = marker and marker.get("written_by") == written_by and marker.get("input") == source
     names = {*names, FAILURES_FILE, TABLE_FILE, GENERATED_INPUTS}
     names |= set(marker["files"]) if same else set()
-    from tda_pipe import __version__
-
-    record = {"written_by": written_by, "input": source, "files": sorted(names)}
-    _write_atomic(out / MARKER, (json.dumps({**record, "version": __version__}) + "\n").encode())
+    _write_atomic(out / MARKER, marker_bytes(written_by, source, sorted(names)))
 
 
 def _run_locked(

@@ -45,6 +45,7 @@ __all__ = [
     "check_out_dir",
     "clean_temporaries",
     "exclusive_lock",
+    "marker_bytes",
     "read_marker",
     "write_folder",
 ]
@@ -81,7 +82,8 @@ def _input_id(source: str | Path | None) -> str:
     return str(path.resolve()) if path.exists() else str(source)
 
 
-def _marker_bytes(written_by: str, source: str, names: list[str]) -> bytes:
+def marker_bytes(written_by: str, source: str, names: list[str]) -> bytes:
+    """The contents of a :data:`MARKER` file."""
     from tda_pipe import __version__
 
     marker = {"written_by": written_by, "input": source, "files": names, "version": __version__}
@@ -344,7 +346,7 @@ def write_folder(
         try:
             for name in names:
                 (tmp / name).write_bytes(files[name])
-            (tmp / MARKER).write_bytes(_marker_bytes(written_by, source_id, names))
+            (tmp / MARKER).write_bytes(marker_bytes(written_by, source_id, names))
             _swap_in(tmp, out_dir)
         except BaseException:
             _remove_ours(tmp, names)
@@ -392,5 +394,5 @@ def _merge(out_dir: Path, files: Mapping[str, bytes], written_by: str, source: s
         with contextlib.suppress(FileNotFoundError):
             (out_dir / name).unlink()
     tmp = out_dir / f".{MARKER}{_TMP_TAG}{secrets.token_hex(4)}"
-    tmp.write_bytes(_marker_bytes(written_by, source, list(files)))
+    tmp.write_bytes(marker_bytes(written_by, source, list(files)))
     os.replace(tmp, out_dir / MARKER)
