@@ -12,7 +12,7 @@ embedding and the context to a weight ``>= 0`` (softplus), times the cloud's sca
 The weights define a weighted Rips filtration (Anai et al.; vertex ``i`` at ``w_i``, edge at
 ``max(w_i, w_j, (d_ij + w_i + w_j) / 2)``), whose persistence is differentiable in them
 (:func:`~tda_pipe.tda.differentiable.weighted_rips_persistence`): the network is trained
-through persistence, end to end (see :mod:`tda_pipe.tda.models.topological_classifier`).
+through persistence, end to end (see :mod:`tda_pipe.models.topological_classifier`).
 
 Examples
 --------

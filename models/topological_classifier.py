@@ -2,7 +2,7 @@
 
 The model of Nishikawa, Ike and Yamanishi ("Adaptive topological feature via persistent
 homology: filtration learning for point clouds", NeurIPS 2023): a
-:class:`~tda_pipe.tda.models.filtration.FiltrationNet` gives every point a weight, the weights
+:class:`~tda_pipe.models.filtration.FiltrationNet` gives every point a weight, the weights
 define a weighted Rips filtration whose H0 and H1 diagrams are computed with gradients
 (:func:`~tda_pipe.tda.differentiable.weighted_rips_persistence`), a differentiable PersLay layer
 (Carrière et al., AISTATS 2020; Gaussian structure elements with learned centres and widths,
@@ -49,7 +49,7 @@ from tda_pipe.datasets.collection import ShapeCollection
 from tda_pipe.errors import InputError
 from tda_pipe.tda.differentiable import TorchDiagrams, weighted_rips_persistence
 from tda_pipe.tda.filtrations import dtm_weights
-from tda_pipe.tda.models.filtration import FiltrationNet, distance_profiles, mlp
+from tda_pipe.models.filtration import FiltrationNet, distance_profiles, mlp
 
 __all__ = [
     "MODES",

@@ -1,13 +1,13 @@
 """Torch models on topological layers: autoencoders, filtration learning, graph classifiers."""
 
-from tda_pipe.tda.models.autoencoder import (
+from tda_pipe.models.autoencoder import (
     AutoencoderConfig,
     TopologicalAutoencoder,
     train_autoencoder,
 )
-from tda_pipe.tda.models.filtration import FiltrationNet
-from tda_pipe.tda.models.mapper_gnn import MapperGNN, train_mapper_gnn
-from tda_pipe.tda.models.topological_classifier import (
+from tda_pipe.models.filtration import FiltrationNet
+from tda_pipe.models.mapper_gnn import MapperGNN, train_mapper_gnn
+from tda_pipe.models.topological_classifier import (
     ClassifierConfig,
     TopologicalClassifier,
     train_filtration_classifier,
