@@ -47,9 +47,9 @@ from torch.nn import functional as nnf
 
 from tda_pipe.datasets.collection import ShapeCollection
 from tda_pipe.errors import InputError
+from tda_pipe.models.filtration import FiltrationNet, distance_profiles, mlp
 from tda_pipe.tda.differentiable import TorchDiagrams, weighted_rips_persistence
 from tda_pipe.tda.filtrations import dtm_weights
-from tda_pipe.models.filtration import FiltrationNet, distance_profiles, mlp
 
 __all__ = [
     "MODES",

@@ -19,6 +19,7 @@ import numpy as np
 from tda_pipe.datasets import LoadedInput
 from tda_pipe.datasets.collection import read_collection, shape_collection
 from tda_pipe.errors import InputError
+from tda_pipe.models.mapper_gnn import FEATURES, graph_tensors, train_mapper_gnn
 from tda_pipe.pipelines.builtin_stages import file_digest
 from tda_pipe.pipelines.cache import StageCache
 from tda_pipe.pipelines.results import check_out_dir, write_folder
@@ -34,7 +35,6 @@ from tda_pipe.tda.mapper_views import (
     plot_mapper,
     to_html,
 )
-from tda_pipe.tda.models.mapper_gnn import FEATURES, graph_tensors, train_mapper_gnn
 from tda_pipe.tda.plotting import png_bytes
 
 __all__ = [

@@ -25,16 +25,16 @@ from matplotlib.figure import Figure
 from tda_pipe.datasets import LoadedInput, load
 from tda_pipe.datasets.topoae import digits, spheres
 from tda_pipe.errors import InputError
-from tda_pipe.pipelines.results import check_out_dir, write_folder
-from tda_pipe.pipelines.stages import OutputFiles, params_model, stage
-from tda_pipe.tda.metrics import embedding_metrics
-from tda_pipe.tda.models.autoencoder import (
+from tda_pipe.models.autoencoder import (
     EpochStats,
     TopologicalAutoencoder,
     check_training,
     resolve_device,
     train_autoencoder,
 )
+from tda_pipe.pipelines.results import check_out_dir, write_folder
+from tda_pipe.pipelines.stages import OutputFiles, params_model, stage
+from tda_pipe.tda.metrics import embedding_metrics
 from tda_pipe.tda.plotting import DPI, png_bytes
 
 __all__ = [
@@ -113,7 +113,7 @@ def train_autoencoder_job(
     """Train a topological autoencoder on ``data`` and write its results folder ``out``.
 
     ``out`` receives ``model.pt`` (weights and config, for
-    :meth:`~tda_pipe.tda.models.autoencoder.TopologicalAutoencoder.load`), ``latent.npy``
+    :meth:`~tda_pipe.models.autoencoder.TopologicalAutoencoder.load`), ``latent.npy``
     (the codes of the training points, in their order), ``latent.png`` (coloured by label
     where the data has labels), ``loss.png`` (reconstruction and topological loss per epoch)
     and ``metrics.json`` (the measures of :func:`~tda_pipe.tda.metrics.embedding_metrics`,
@@ -130,7 +130,7 @@ def train_autoencoder_job(
     options : AutoencoderOptions, optional
         Training and evaluation options.
     progress : callable, optional
-        Called with an :class:`~tda_pipe.tda.models.autoencoder.EpochStats` after each epoch.
+        Called with an :class:`~tda_pipe.models.autoencoder.EpochStats` after each epoch.
     overwrite : bool, default False
         Replace other results in ``out``, keeping files tda-pipe did not write.
 

@@ -1,6 +1,6 @@
 """The ``train filtration`` job: a shape collection to a classifier with a learned filtration.
 
-A :class:`~tda_pipe.tda.models.topological_classifier.TopologicalClassifier` (Nishikawa, Ike
+A :class:`~tda_pipe.models.topological_classifier.TopologicalClassifier` (Nishikawa, Ike
 and Yamanishi, NeurIPS 2023) is trained end to end on a collection folder written by
 ``tda-pipe datasets make shapes OUT/``. The results folder receives the model, the per-epoch
 accuracy and loss, their curves, and a figure of a few clouds coloured by their learned point
@@ -24,13 +24,13 @@ from matplotlib.figure import Figure
 
 from tda_pipe.datasets.collection import ShapeCollection, read_collection
 from tda_pipe.errors import InputError
-from tda_pipe.pipelines.results import check_out_dir, write_folder
-from tda_pipe.tda.models.topological_classifier import (
+from tda_pipe.models.topological_classifier import (
     EpochStats,
     TopologicalClassifier,
     check_training,
     train_filtration_classifier,
 )
+from tda_pipe.pipelines.results import check_out_dir, write_folder
 from tda_pipe.tda.plotting import DPI, plot_diagram, png_bytes
 
 __all__ = [
@@ -104,7 +104,7 @@ def train_filtration_job(
     """Train a filtration-learning classifier on a collection folder and write ``out``.
 
     ``out`` receives ``model.pt`` (parameters and configuration, for
-    :meth:`~tda_pipe.tda.models.topological_classifier.TopologicalClassifier.load`),
+    :meth:`~tda_pipe.models.topological_classifier.TopologicalClassifier.load`),
     ``metrics.json`` (per-epoch train/test accuracy and loss, the final values, the split, the
     options and the timings), ``curves.png`` (accuracy and loss per epoch) and ``weights.png``
     (a few clouds coloured by their point weights beside their H0/H1 diagrams; not written
@@ -120,7 +120,7 @@ def train_filtration_job(
         existing folder refused (see :func:`~tda_pipe.pipelines.results.write_folder`).
     options : FiltrationOptions, optional
     progress : callable, optional
-        Called with an :class:`~tda_pipe.tda.models.topological_classifier.EpochStats` after
+        Called with an :class:`~tda_pipe.models.topological_classifier.EpochStats` after
         each epoch.
     overwrite : bool, default False
         Replace other results in ``out``, keeping files tda-pipe did not write.
@@ -210,7 +210,7 @@ def plot_weights(
     Examples
     --------
     >>> import numpy as np
-    >>> from tda_pipe.tda.models.topological_classifier import ClassifierConfig
+    >>> from tda_pipe.models.topological_classifier import ClassifierConfig
     >>> model = TopologicalClassifier(ClassifierConfig(("a", "b"), k=4))
     >>> cloud = np.random.default_rng(0).normal(size=(30, 3))
     >>> len(plot_weights(model, [cloud], ["a_000"]).axes)

@@ -8,7 +8,7 @@ better accuracy than fixed Rips and DTM filtrations, most visibly with noise and
 The data: the generated shape collection (:func:`~tda_pipe.datasets.collection.shape_collection`)
 with Gaussian noise and uniform outliers, classes sphere, torus, genus 2, cylinder and box by
 default (three topologies, and two sphere-like shapes told apart by their geometry). Every
-classifier is the same :class:`~tda_pipe.tda.models.topological_classifier.TopologicalClassifier`
+classifier is the same :class:`~tda_pipe.models.topological_classifier.TopologicalClassifier`
 (same PersLay layers, head, optimiser, epochs, split and subsample for a given seed); only the
 filtration changes: ``learned``, ``rips`` (weights 0), ``dtm`` (fixed DTM weights), and
 ``none`` (a DeepSets classifier on per-point invariant descriptors, no topology). Reported:
@@ -28,7 +28,7 @@ import numpy as np
 import torch
 
 from tda_pipe.datasets.collection import shape_collection
-from tda_pipe.tda.models.topological_classifier import MODES, train_filtration_classifier
+from tda_pipe.models.topological_classifier import MODES, train_filtration_classifier
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

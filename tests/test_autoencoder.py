@@ -11,14 +11,14 @@ from sklearn.manifold import trustworthiness
 
 from tda_pipe.datasets.topoae import digits, spheres
 from tda_pipe.errors import InputError
-from tda_pipe.pipelines.train_autoencoder import AutoencoderOptions, train_autoencoder_job
-from tda_pipe.tda.metrics import embedding_metrics
-from tda_pipe.tda.models.autoencoder import (
+from tda_pipe.models.autoencoder import (
     AutoencoderConfig,
     TopologicalAutoencoder,
     resolve_device,
     train_autoencoder,
 )
+from tda_pipe.pipelines.train_autoencoder import AutoencoderOptions, train_autoencoder_job
+from tda_pipe.tda.metrics import embedding_metrics
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 

@@ -12,14 +12,14 @@ from scipy.spatial.transform import Rotation
 
 from tda_pipe.datasets.collection import shape_collection, write_collection
 from tda_pipe.errors import InputError
-from tda_pipe.pipelines.train_filtration import FiltrationOptions, train_filtration_job
-from tda_pipe.tda.differentiable import weighted_rips_persistence
-from tda_pipe.tda.models.filtration import FiltrationNet
-from tda_pipe.tda.models.topological_classifier import (
+from tda_pipe.models.filtration import FiltrationNet
+from tda_pipe.models.topological_classifier import (
     ClassifierConfig,
     TopologicalClassifier,
     train_filtration_classifier,
 )
+from tda_pipe.pipelines.train_filtration import FiltrationOptions, train_filtration_job
+from tda_pipe.tda.differentiable import weighted_rips_persistence
 
 
 @pytest.fixture(scope="module")

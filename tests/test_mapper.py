@@ -17,6 +17,12 @@ from sklearn.model_selection import ParameterGrid
 import tda_pipe as tp
 from tda_pipe.datasets import circle
 from tda_pipe.errors import InputError
+from tda_pipe.models.mapper_gnn import (
+    MapperGNN,
+    _collate,
+    graph_tensors,
+    train_mapper_gnn,
+)
 from tda_pipe.pipelines.mapper import (
     FILES,
     GNNOptions,
@@ -33,12 +39,6 @@ from tda_pipe.tda.mapper import (
 )
 from tda_pipe.tda.mapper_attributes import attribute_graph, cloud_scale, feature_names
 from tda_pipe.tda.mapper_views import to_html, write_graphml, write_json
-from tda_pipe.tda.models.mapper_gnn import (
-    MapperGNN,
-    _collate,
-    graph_tensors,
-    train_mapper_gnn,
-)
 
 
 def member_sets(G: nx.Graph) -> tuple[set, set]:

@@ -15,12 +15,12 @@ import pytest
 
 from tda_pipe.datasets.collection import shape_collection
 from tda_pipe.datasets.topoae import spheres
+from tda_pipe.models.autoencoder import train_autoencoder
+from tda_pipe.models.mapper_gnn import graph_tensors, train_mapper_gnn
+from tda_pipe.models.topological_classifier import train_filtration_classifier
 from tda_pipe.tda.mapper import Mapper
 from tda_pipe.tda.mapper_attributes import attribute_graph
 from tda_pipe.tda.metrics import embedding_metrics
-from tda_pipe.tda.models.autoencoder import train_autoencoder
-from tda_pipe.tda.models.mapper_gnn import graph_tensors, train_mapper_gnn
-from tda_pipe.tda.models.topological_classifier import train_filtration_classifier
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 

@@ -98,7 +98,7 @@ def test_wheel_contains_only_tda_pipe(tmp_path):
     assert top == {"tda_pipe", f"tda_pipe-{version}.dist-info"}
     assert "tda_pipe/tda/persistence.py" in names and "tda_pipe/cli.py" in names
     assert "tda_pipe/pipelines/default.yaml" in names  # the analyze pipeline, as package data
-    assert "tda_pipe/tda/models/autoencoder.py" in names
+    assert "tda_pipe/models/autoencoder.py" in names
     assert not any(n.startswith("tda_pipe/tests/") for n in names)
 
 
