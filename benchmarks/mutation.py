@@ -32,10 +32,12 @@ import os
 import random
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
 import time
+import xml.etree.ElementTree as ET
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -44,6 +46,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 TARGETS = ("tda", "losses", "datasets/readers.py", "pipelines/cache.py", "pipelines/batch.py")
 SLOW_LAST = ("tests/test_docstrings.py",)
+# imported once by each worker, before it forks a child per mutant (never tda_pipe itself)
+PRELOAD = (
+    "numpy", "scipy.sparse", "scipy.spatial", "scipy.optimize", "scipy.stats", "sklearn.base",
+    "sklearn.neighbors", "sklearn.cluster", "sklearn.model_selection", "torch", "gudhi",
+    "networkx", "matplotlib.pyplot", "pydantic", "yaml", "pytest", "hypothesis", "pyarrow",
+    "typer", "rich", "persim", "ripser", "kmapper", "dask", "distributed", "trimesh", "PIL",
+)  # fmt: skip
 
 # -- the mutants --------------------------------------------------------------------------------
 
@@ -210,16 +219,20 @@ def _env(package: Path) -> dict[str, str]:
     return env
 
 
-def coverage_map(package: Path, tests: list[str]) -> dict[str, dict[int, set[str]]]:
+def coverage_map(
+    package: Path, tests: list[str]
+) -> tuple[dict[str, dict[int, set[str]]], dict[str, float]]:
     """For every module under the package, ``{line: {test node id}}`` of ``tests`` (test files;
-    none: the default suite)."""
+    none: the default suite), and the seconds each test function took."""
     rc = package / ".coveragerc-mutation"
     rc.write_text(f"[run]\ndynamic_context = test_function\nsource = {package}\n")
+    junit = package / "junit.xml"
     subprocess.run(
-        [sys.executable, "-m", "coverage", "run", f"--rcfile={rc}", "-m", "pytest", "-q", *tests],
+        [sys.executable, "-m", "coverage", "run", f"--rcfile={rc}", "-m", "pytest", "-q",
+         f"--junitxml={junit}", *tests],
         cwd=package,
         env=_env(package),
-    )
+    )  # fmt: skip
     report = package / "coverage.json"
     subprocess.run(
         [sys.executable, "-m", "coverage", "json", f"--rcfile={rc}", "--show-contexts", "-o",
@@ -243,7 +256,13 @@ def coverage_map(package: Path, tests: list[str]) -> dict[str, dict[int, set[str
         for line in data.get("executed_lines", []):
             per_line.setdefault(int(line), module_tests)
         lines[rel] = per_line
-    return lines
+    seconds: dict[str, float] = defaultdict(float)
+    for case in ET.parse(junit).iter("testcase"):
+        name = case.get("name", "").split("[")[0]
+        node = tests.get(f"{case.get('classname')}.{name}")
+        if node is not None:
+            seconds[node] += float(case.get("time") or 0.0)
+    return lines, seconds
 
 
 def _test_functions(package: Path) -> dict[str, str]:
@@ -266,26 +285,74 @@ class Outcome:
     seconds: float
 
 
-def run_mutant(package: Path, mutant: Mutant, tests: set[str], timeout: float) -> Outcome:
+class Worker:
+    """A process that has imported the heavy libraries once (:data:`PRELOAD`) and, for each
+    mutant, forks a child that runs pytest on its own copy of the package: the seconds of
+    importing torch, scipy and gudhi are paid once per worker, not once per mutant."""
+
+    def __init__(self, package: Path) -> None:
+        self.package = package
+        self.process = subprocess.Popen(
+            [sys.executable, __file__, "--serve"],
+            cwd=package,
+            env=_env(package),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+
+    def run(self, tests: list[str], timeout: float) -> str:
+        self.process.stdin.write(json.dumps({"tests": tests, "timeout": timeout}) + "\n")
+        self.process.stdin.flush()
+        return json.loads(self.process.stdout.readline())
+
+    def close(self) -> None:
+        self.process.stdin.close()
+        self.process.wait()
+
+
+def serve() -> None:
+    """The worker's loop: one JSON request a line on stdin, one status a line on stdout."""
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    for name in PRELOAD:
+        try:
+            __import__(name)
+        except Exception:  # an optional library that is missing is imported by no test
+            pass
+    import pytest
+
+    for line in sys.stdin:
+        request = json.loads(line)
+        pid = os.fork()
+        if pid == 0:
+            quiet = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(quiet, 1)
+            os.dup2(quiet, 2)
+            signal.alarm(max(1, int(request["timeout"])))
+            code = pytest.main(["-x", "-q", "-p", "no:cacheprovider", *request["tests"]])
+            os._exit(int(code))
+        _, status = os.waitpid(pid, 0)
+        if os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGALRM:
+            outcome = "timeout"
+        elif os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0:
+            outcome = "survived"
+        else:
+            outcome = "killed"
+        print(json.dumps(outcome), flush=True)
+
+
+def run_mutant(
+    worker: Worker, mutant: Mutant, tests: set[str], seconds: dict[str, float], timeout: float
+) -> Outcome:
     if not tests:
         return Outcome(mutant, "uncovered", 0.0)
-    target = package / mutant.path
+    target = worker.package / mutant.path
     original = target.read_text()
-    ordered = sorted(tests, key=lambda t: (t.split("::")[0] in SLOW_LAST, t))
+    ordered = sorted(tests, key=lambda t: (t.split("::")[0] in SLOW_LAST, seconds.get(t, 0.0), t))
     start = time.perf_counter()
     try:
         target.write_text(mutant.apply(original))
-        try:
-            done = subprocess.run(
-                [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *ordered],
-                cwd=package,
-                env=_env(package),
-                capture_output=True,
-                timeout=timeout,
-            )
-            status = "survived" if done.returncode == 0 else "killed"
-        except subprocess.TimeoutExpired:
-            status = "timeout"
+        status = worker.run(ordered, timeout)
     finally:
         target.write_text(original)
     return Outcome(mutant, status, time.perf_counter() - start)
@@ -309,14 +376,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=1, help="mutants run at once")
     parser.add_argument("--timeout", type=float, default=180.0, help="seconds a mutant")
     parser.add_argument("--json", type=Path, default=None, help="write every outcome here")
+    parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.serve:
+        serve()
+        return 0
 
     work = Path(tempfile.mkdtemp(prefix="tda-mutation-"))
     try:
         first = make_copy(work / "0")
         print("coverage run of the default suite ...", flush=True)
-        covered = coverage_map(first, args.tests)
+        covered, seconds = coverage_map(first, args.tests)
         copies = [first] + [make_copy(work / str(i)) for i in range(1, args.jobs)]
+        workers = [Worker(package) for package in copies]
         rng = random.Random(args.seed)
         plan: list[Mutant] = []
         for rel in _targets(first, args.modules):
@@ -325,16 +397,16 @@ def main(argv: list[str] | None = None) -> int:
                 found = sorted(rng.sample(found, args.sample), key=lambda m: m.start)
             plan += found
         print(f"{len(plan)} mutants in {len({m.path for m in plan})} modules", flush=True)
-        free = list(copies)
+        free = list(workers)
         outcomes: list[Outcome] = []
 
         def one(mutant: Mutant) -> Outcome:
-            package = free.pop()
+            worker = free.pop()
             try:
                 tests = covered.get(mutant.path, {}).get(mutant.line, set())
-                return run_mutant(package, mutant, tests, args.timeout)
+                return run_mutant(worker, mutant, tests, seconds, args.timeout)
             finally:
-                free.append(package)
+                free.append(worker)
 
         with ThreadPoolExecutor(args.jobs) as pool:
             for k, outcome in enumerate(pool.map(one, plan), 1):
@@ -343,6 +415,8 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"[{k}/{len(plan)}] {outcome.status:9} {m.path}:{m.line} {m.description}",
                       flush=True)  # fmt: skip
         _report(outcomes, first)
+        for worker in workers:
+            worker.close()
     finally:
         shutil.rmtree(work, ignore_errors=True)
     if args.json is not None:
