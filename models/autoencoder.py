@@ -18,7 +18,6 @@ Examples
 
 from __future__ import annotations
 
-import math
 import pickle
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
@@ -31,6 +30,16 @@ from torch import nn
 
 from tda_pipe.errors import InputError
 from tda_pipe.losses import SignatureLoss
+from tda_pipe.models.training import (
+    EpochStats,
+    TrainResult,
+    check_schedule,
+    fit,
+    mlp,
+    resolve_device,
+    seeded,
+)
+from tda_pipe.tda.validation import check_int, check_real
 
 __all__ = [
     "AutoencoderConfig",
@@ -39,7 +48,6 @@ __all__ = [
     "TopologicalAutoencoder",
     "TrainResult",
     "check_training",
-    "resolve_device",
     "train_autoencoder",
 ]
 
@@ -110,8 +118,8 @@ class TopologicalAutoencoder(nn.Module):
         super().__init__()
         self.config = config
         widths = [config.input_dim, *config.hidden, config.latent_dim]
-        self.encoder = _mlp(widths, config.batch_norm)
-        self.decoder = _mlp(widths[::-1], config.batch_norm)
+        self.encoder = mlp(widths, batch_norm=config.batch_norm)
+        self.decoder = mlp(widths[::-1], batch_norm=config.batch_norm)
         self.signature = SignatureLoss(dims=(0,), normalize=True, learn_scale=True)
 
     def encode(self, x: torch.Tensor) -> torch.Tensor:
@@ -186,22 +194,6 @@ class TopologicalAutoencoder(nn.Module):
         return torch.cat(parts).double().numpy()
 
 
-class EpochStats(NamedTuple):
-    """What the ``progress`` callback of :func:`train_autoencoder` receives after each epoch."""
-
-    epoch: int
-    epochs: int
-    recon: float
-    topo: float
-
-
-class TrainResult(NamedTuple):
-    """The trained model and per-epoch means of the loss terms (``recon``, ``topo``, ``total``)."""
-
-    model: TopologicalAutoencoder
-    history: dict[str, list[float]]
-
-
 def train_autoencoder(
     X: np.ndarray,
     latent_dim: int = 2,
@@ -267,27 +259,25 @@ def train_autoencoder(
     dev = resolve_device(device)
     data = torch.as_tensor(_check_points(X), dtype=torch.float32, device=dev)
     config = AutoencoderConfig(data.shape[1], latent_dim, tuple(hidden), lam=float(lam))
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
+    with seeded(seed):
         model = TopologicalAutoencoder(config).to(dev)
-    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
-    shuffle = torch.Generator().manual_seed(seed)
-    history: dict[str, list[float]] = {"recon": [], "topo": [], "total": []}
-    model.train()
-    for epoch in range(1, epochs + 1):
-        sums = np.zeros(3)
-        batches = _batches(len(data), batch_size, shuffle)
-        for rows in batches:
-            terms = model.loss(data[rows.to(dev)])
-            optimizer.zero_grad()
-            terms.total.backward()
-            optimizer.step()
-            sums += [terms.recon.item(), terms.topo.item(), terms.total.item()]
-        for name, value in zip(("recon", "topo", "total"), sums / len(batches)):
-            history[name].append(float(value))
-        if progress is not None:
-            progress(EpochStats(epoch, epochs, history["recon"][-1], history["topo"][-1]))
-    return TrainResult(model.eval(), history)
+
+    def step(rows: torch.Tensor) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+        terms = model.loss(data[rows.to(dev)])
+        return terms.total, {"recon": terms.recon, "topo": terms.topo, "total": terms.total}
+
+    history = fit(
+        model,
+        step,
+        len(data),
+        epochs=epochs,
+        batch_size=batch_size,
+        lr=lr,
+        seed=seed,
+        min_batch_size=2,  # batch norm and the signature loss need two points
+        progress=progress,
+    )
+    return TrainResult(model, history)
 
 
 def check_training(latent_dim: int, lam: float, epochs: int, batch_size: int, lr: float) -> None:
@@ -300,58 +290,9 @@ def check_training(latent_dim: int, lam: float, epochs: int, batch_size: int, lr
     ...
     tda_pipe.errors.InputError: lam must be a number >= 0, not -1.0
     """
-    for name, value, low in (
-        ("latent_dim", latent_dim, 1),
-        ("epochs", epochs, 1),
-        ("batch_size", batch_size, 2),
-    ):
-        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < low:
-            raise InputError(f"{name} must be an integer >= {low}, not {value!r}")
-    if not _finite_number(lam) or lam < 0:
-        raise InputError(f"lam must be a number >= 0, not {lam!r}")
-    if not _finite_number(lr) or lr <= 0:
-        raise InputError(f"lr must be a number > 0, not {lr!r}")
-
-
-def resolve_device(device: str) -> torch.device:
-    """``device`` as a :class:`torch.device`, or :class:`InputError` if this machine lacks it.
-
-    Examples
-    --------
-    >>> resolve_device("cpu")
-    device(type='cpu')
-    """
-    try:
-        dev = torch.device(device)
-    except (RuntimeError, TypeError):
-        raise InputError(f"unknown device {device!r}; use cpu, cuda or cuda:N") from None
-    if dev.type == "cuda" and not torch.cuda.is_available():
-        raise InputError(f"device {device!r} asked for, but CUDA is not available; use cpu")
-    if dev.type == "cuda" and (dev.index or 0) >= torch.cuda.device_count():
-        raise InputError(f"device {device!r}: only {torch.cuda.device_count()} CUDA device(s)")
-    if dev.type not in ("cpu", "cuda"):
-        raise InputError(f"unsupported device {device!r}; use cpu, cuda or cuda:N")
-    return dev
-
-
-def _mlp(widths: Sequence[int], batch_norm: bool) -> nn.Sequential:
-    """Linear layers of ``widths``, each but the last followed by ReLU (and BatchNorm)."""
-    layers: list[nn.Module] = []
-    for i, (a, b) in enumerate(zip(widths[:-1], widths[1:])):
-        layers.append(nn.Linear(a, b))
-        if i < len(widths) - 2:
-            layers.append(nn.ReLU())
-            if batch_norm:
-                layers.append(nn.BatchNorm1d(b))
-    return nn.Sequential(*layers)
-
-
-def _batches(n: int, batch_size: int, generator: torch.Generator) -> list[torch.Tensor]:
-    """Shuffled row indices in batches; a last batch of one row is dropped."""
-    batches = list(torch.randperm(n, generator=generator).split(batch_size))
-    if len(batches) > 1 and len(batches[-1]) < 2:
-        batches.pop()
-    return batches
+    check_int(latent_dim, "latent_dim", low=1)
+    check_real(lam, "lam", low=0)
+    check_schedule(epochs=epochs, batch_size=batch_size, lr=lr, min_batch_size=2)
 
 
 def _check_points(X: np.ndarray) -> np.ndarray:
@@ -363,11 +304,3 @@ def _check_points(X: np.ndarray) -> np.ndarray:
     if not np.isfinite(X).all():
         raise InputError("training data holds NaN or inf values")
     return X
-
-
-def _finite_number(value: object) -> bool:
-    return (
-        isinstance(value, int | float | np.number)
-        and not isinstance(value, bool)
-        and math.isfinite(value)
-    )

@@ -3,7 +3,7 @@
 Graph convolutions over the normalised adjacency ``D^-1/2 (A + I) D^-1/2`` (Kipf & Welling,
 ICLR 2017), mean and sum pooling over the nodes, and an MLP. Node features are either *plain*
 (the node's size, as a fraction of the cloud) or *topological* (the size and the persistence
-vector of :func:`~tda_pipe.tda.mapper_attributes.attribute_graph`), which is what the
+vector of :func:`~tda_pipe.tda.mapper.attribute_graph`), which is what the
 topologically attributed Mapper graphs add.
 
 Examples
@@ -29,6 +29,8 @@ import torch
 from torch import nn
 
 from tda_pipe.errors import InputError
+from tda_pipe.models.training import check_schedule, fit, mlp, seeded
+from tda_pipe.tda.validation import check_int, check_real
 
 __all__ = [
     "FEATURES",
@@ -104,12 +106,7 @@ class MapperGNN(nn.Module):
         super().__init__()
         widths = [in_features] + [hidden] * layers
         self.convs = nn.ModuleList(nn.Linear(a, b) for a, b in zip(widths[:-1], widths[1:]))
-        self.head = nn.Sequential(
-            nn.Linear(2 * hidden, hidden),
-            nn.ReLU(),
-            nn.Dropout(dropout),
-            nn.Linear(hidden, n_classes),
-        )
+        self.head = mlp([2 * hidden, hidden, n_classes], dropout=dropout)
         self.register_buffer("mean", torch.zeros(in_features))
         self.register_buffer("std", torch.ones(in_features))
 
@@ -213,23 +210,31 @@ def train_mapper_gnn(
     classes, y = np.unique(np.asarray(labels), return_inverse=True)
     if len(classes) < 2:
         raise InputError("the labels hold a single class; a classifier needs two or more")
-    rng = np.random.default_rng(seed)
+    check_schedule(epochs=epochs, batch_size=batch_size, lr=lr)
+    check_int(hidden, "hidden", low=1)
+    check_int(layers, "layers", low=1)
+    check_real(weight_decay, "weight_decay", low=0)
     samples = MapperGNNClassifier(None, features, classes)._samples(graphs)
     nodes = torch.from_numpy(np.concatenate([x for x, _ in samples])).float()
     targets = torch.from_numpy(y).long()
-    batches = -(-len(samples) // batch_size)
-    with torch.random.fork_rng(devices=[]):  # seeded weights and dropout; the caller's state kept
-        torch.manual_seed(seed)
+    with seeded(seed):
         model = MapperGNN(samples[0][0].shape[1], len(classes), hidden, layers)
-        model.mean.copy_(nodes.mean(dim=0))
-        model.std.copy_(nodes.std(dim=0).clamp(min=1e-6))
-        optimiser = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
-        for _ in range(epochs):
-            model.train()
-            for chunk in np.array_split(rng.permutation(len(samples)), batches):
-                logits = model(*_collate([samples[i] for i in chunk]), len(chunk))
-                loss = nn.functional.cross_entropy(logits, targets[chunk])
-                optimiser.zero_grad()
-                loss.backward()
-                optimiser.step()
-    return MapperGNNClassifier(model.eval(), features, classes)
+    model.mean.copy_(nodes.mean(dim=0))
+    model.std.copy_(nodes.std(dim=0).clamp(min=1e-6))
+
+    def step(rows: torch.Tensor) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+        logits = model(*_collate([samples[i] for i in rows]), len(rows))
+        loss = nn.functional.cross_entropy(logits, targets[rows])
+        return loss, {"loss": loss}
+
+    fit(
+        model,
+        step,
+        len(samples),
+        epochs=epochs,
+        batch_size=batch_size,
+        lr=lr,
+        seed=seed,
+        weight_decay=weight_decay,
+    )
+    return MapperGNNClassifier(model, features, classes)

@@ -1,11 +1,29 @@
-"""Input checks shared by the filtration builders: one clear :class:`InputError` line each.
+"""Input checks: one clear :class:`InputError` line each, the one vocabulary of tda-pipe.
 
-Messages say what is wrong and how to fix it; the caller (the CLI) prefixes the file name.
+Option values go through :func:`check_int`, :func:`check_real` and :func:`check_choice`, with
+one meaning everywhere: an integer is a Python or NumPy integer, never a ``bool``; a number is
+an integer or a Python or NumPy float, never a ``bool``, never NaN (nor infinite unless asked).
+Arrays go through :func:`check_points`, :func:`check_image`, :func:`check_distance_matrix` and
+:func:`check_diagram`. Messages say what is wrong and how to fix it; the caller (the CLI)
+prefixes the file name.
+
+Examples
+--------
+>>> import numpy as np
+>>> check_int(np.int64(3), "epochs", low=1), check_real(1, "lr", low=0, low_open=True)
+(3, 1.0)
+>>> check_int(True, "epochs", low=1)
+Traceback (most recent call last):
+...
+tda_pipe.errors.InputError: epochs must be an integer >= 1, not True
 """
 
 from __future__ import annotations
 
+import math
 import os
+from collections.abc import Iterable
+from numbers import Integral, Real
 
 import numpy as np
 from scipy import sparse
@@ -14,14 +32,112 @@ from tda_pipe.errors import InputError
 
 __all__ = [
     "available_memory",
+    "check_choice",
     "check_diagram",
     "check_distance_matrix",
     "check_image",
+    "check_int",
     "check_max_dim",
     "check_metric",
     "check_points",
+    "check_real",
     "format_bytes",
 ]
+
+
+# ------------------------------------------------------------------ option values
+
+
+def check_int(value: object, name: str, *, low: int | None = None, high: int | None = None) -> int:
+    """``value`` as an ``int`` if it is an integer (Python or NumPy, not ``bool``) in range.
+
+    Raises :class:`InputError` ``"<name> must be an integer >= <low>, not <value>"`` (or
+    ``<= high``, ``in [low, high]``) otherwise.
+
+    Examples
+    --------
+    >>> check_int(2.0, "k")
+    Traceback (most recent call last):
+    ...
+    tda_pipe.errors.InputError: k must be an integer, not 2.0
+    """
+    if isinstance(value, bool) or not isinstance(value, Integral):
+        ok = False
+    else:
+        ok = (low is None or value >= low) and (high is None or value <= high)
+    if not ok:
+        raise InputError(
+            f"{name} must be an integer{_range(low, high, False, False)}, not {value!r}"
+        )
+    return int(value)
+
+
+def check_real(
+    value: object,
+    name: str,
+    *,
+    low: float | None = None,
+    high: float | None = None,
+    low_open: bool = False,
+    high_open: bool = False,
+    allow_inf: bool = False,
+) -> float:
+    """``value`` as a ``float`` if it is a number (not ``bool``, not NaN) in range.
+
+    Infinite values pass only with ``allow_inf`` (and the bounds still apply). ``low_open`` and
+    ``high_open`` make the bounds strict. Raises :class:`InputError` ``"<name> must be a number
+    > 0, not <value>"`` (or ``>= low``, ``in (low, high)``, ...) otherwise.
+
+    Examples
+    --------
+    >>> check_real(0.3, "test_fraction", low=0, high=1, low_open=True, high_open=True)
+    0.3
+    >>> check_real(float("nan"), "lam", low=0)
+    Traceback (most recent call last):
+    ...
+    tda_pipe.errors.InputError: lam must be a number >= 0, not nan
+    """
+    ok = isinstance(value, Real) and not isinstance(value, bool) and not math.isnan(value)
+    if ok and not allow_inf:
+        ok = math.isfinite(value)
+    if ok and low is not None:
+        ok = value > low if low_open else value >= low
+    if ok and high is not None:
+        ok = value < high if high_open else value <= high
+    if not ok:
+        where = _range(low, high, low_open, high_open)
+        raise InputError(f"{name} must be a number{where}, not {value!r}")
+    return float(value)
+
+
+def check_choice(value: object, name: str, choices: Iterable[str]) -> str:
+    """``value`` if it is one of ``choices``; else :class:`InputError` naming them.
+
+    Examples
+    --------
+    >>> check_choice("alpha", "mode", ("learned", "rips"))
+    Traceback (most recent call last):
+    ...
+    tda_pipe.errors.InputError: unknown mode 'alpha'; choose learned, rips
+    """
+    choices = tuple(choices)
+    if not isinstance(value, str) or value not in choices:
+        raise InputError(f"unknown {name} {value!r}; choose {', '.join(choices)}")
+    return value
+
+
+def _range(low, high, low_open: bool, high_open: bool) -> str:
+    """`` >= 1``, `` in (0, 1)``, ... : the words of a range for a message."""
+    if low is not None and high is not None:
+        return f" in {'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}"
+    if low is not None:
+        return f" {'>' if low_open else '>='} {low:g}"
+    if high is not None:
+        return f" {'<' if high_open else '<='} {high:g}"
+    return ""
+
+
+# ------------------------------------------------------------------ arrays
 
 
 def _check_finite(array: np.ndarray, what: str) -> None:
@@ -189,9 +305,7 @@ def check_image(image, what: str = "image") -> np.ndarray:
 
 def check_max_dim(max_dim: int) -> int:
     """Homology dimensions are integers from 0 up."""
-    if isinstance(max_dim, bool) or int(max_dim) != max_dim or max_dim < 0:
-        raise InputError(f"max_dim must be an integer >= 0, got {max_dim!r}")
-    return int(max_dim)
+    return check_int(max_dim, "max_dim", low=0)
 
 
 def check_metric(metric) -> str:
