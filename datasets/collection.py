@@ -13,6 +13,7 @@ folder of ``<class>_<index>.npy`` files and a ``labels.csv`` with columns ``file
 from __future__ import annotations
 
 import csv
+import functools
 import os
 import tempfile
 from collections.abc import Callable
@@ -21,7 +22,6 @@ from numbers import Integral, Real
 from pathlib import Path
 
 import numpy as np
-import trimesh
 from scipy.spatial.transform import Rotation
 
 from tda_pipe.errors import InputError
@@ -38,11 +38,19 @@ __all__ = [
 LABELS_FILE = "labels.csv"
 
 
-def _mesh_sampler(make: Callable[[], trimesh.Trimesh]) -> Callable:
-    mesh = make()
+def _mesh_sampler(make: Callable) -> Callable:
+    """Samples on the mesh ``make(trimesh)``, built (and trimesh imported: ~1 s) on first use."""
+
+    @functools.cache
+    def mesh():
+        import trimesh
+
+        return make(trimesh)
 
     def sample(n: int, rng: np.random.Generator) -> np.ndarray:
-        points, _ = trimesh.sample.sample_surface(mesh, n, seed=rng)
+        import trimesh
+
+        points, _ = trimesh.sample.sample_surface(mesh(), n, seed=rng)
         return np.asarray(points, float)
 
     return sample
@@ -90,12 +98,12 @@ def genus2_surface(n: int = 1000, seed: int | None = None) -> np.ndarray:
 
 #: The classes of :func:`shape_collection`, each a sampler ``(n, rng) -> (n, 3) points``.
 SHAPE_CLASSES: dict[str, Callable[[int, np.random.Generator], np.ndarray]] = {
-    "sphere": _mesh_sampler(lambda: trimesh.creation.icosphere(subdivisions=3)),
-    "torus": _mesh_sampler(lambda: trimesh.creation.torus(1.0, 0.35)),
-    "cylinder": _mesh_sampler(lambda: trimesh.creation.cylinder(radius=0.6, height=2.0)),
-    "cone": _mesh_sampler(lambda: trimesh.creation.cone(radius=0.9, height=1.8)),
-    "box": _mesh_sampler(lambda: trimesh.creation.box(extents=(1.6, 1.0, 0.6))),
-    "capsule": _mesh_sampler(lambda: trimesh.creation.capsule(height=1.4, radius=0.5)),
+    "sphere": _mesh_sampler(lambda tm: tm.creation.icosphere(subdivisions=3)),
+    "torus": _mesh_sampler(lambda tm: tm.creation.torus(1.0, 0.35)),
+    "cylinder": _mesh_sampler(lambda tm: tm.creation.cylinder(radius=0.6, height=2.0)),
+    "cone": _mesh_sampler(lambda tm: tm.creation.cone(radius=0.9, height=1.8)),
+    "box": _mesh_sampler(lambda tm: tm.creation.box(extents=(1.6, 1.0, 0.6))),
+    "capsule": _mesh_sampler(lambda tm: tm.creation.capsule(height=1.4, radius=0.5)),
     "genus2": lambda n, rng: genus2_surface(n, seed=rng),
 }
 
