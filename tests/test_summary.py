@@ -56,3 +56,15 @@ def test_summary_uses_the_default_scales_when_none_are_given():
     d = Diagrams([[[0.0, 2.0], [0.0, INF]]])
     assert summarize(d)["scales"] == default_scales(d) == [0.2, 0.5, 1.0, 1.5, 1.8]
     assert summarize(d)["dimensions"]["H0"]["betti"]["1.8"] == 2
+
+
+def test_scales_need_only_the_largest_death_positive_even_below_one():
+    # zero-length H0 bars (duplicate points) must not hide the scales of the others
+    d = Diagrams([[[0.0, 0.0], [0.0, 0.5]]])
+    assert default_scales(d) == [0.05, 0.125, 0.25, 0.375, 0.45]
+
+
+def test_summary_lists_the_five_most_persistent_pairs_by_default():
+    d = Diagrams([[[0.0, float(k)] for k in range(1, 9)]])
+    top = summarize(d)["dimensions"]["H0"]["most_persistent"]
+    assert top == [[0.0, 8.0], [0.0, 7.0], [0.0, 6.0], [0.0, 5.0], [0.0, 4.0]]
