@@ -6,7 +6,18 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components, minimum_spanning_tree
 from scipy.spatial.distance import cdist
 
-from tda_pipe.tda.mst import dense_mst_edges, prim
+from tda_pipe.tda import mst
+from tda_pipe.tda.mst import dense_mst_edges, dense_prim, prim
+
+
+@pytest.fixture(params=["compiled", "numpy"])
+def path(request, monkeypatch):
+    """Run a test on numba's compiled Prim (skipped without numba) and on the numpy one."""
+    if request.param == "compiled":
+        pytest.importorskip("numba")
+    else:
+        monkeypatch.setattr(mst, "_compiled_prim", lambda: None)
+    return request.param
 
 
 def _is_spanning_tree(edges: np.ndarray, n: int) -> bool:
@@ -15,7 +26,7 @@ def _is_spanning_tree(edges: np.ndarray, n: int) -> bool:
 
 
 @pytest.mark.parametrize(("n", "dim"), [(2, 1), (3, 2), (50, 1), (256, 2), (200, 101)])
-def test_dense_mst_edges_is_a_minimum_spanning_tree(n, dim):
+def test_dense_mst_edges_is_a_minimum_spanning_tree(n, dim, path):
     X = np.random.default_rng(n + dim).standard_normal((n, dim))
     D = cdist(X, X)
     edges = dense_mst_edges(D)
@@ -27,7 +38,7 @@ def test_dense_mst_edges_is_a_minimum_spanning_tree(n, dim):
     }
 
 
-def test_dense_mst_edges_with_ties_on_a_grid():
+def test_dense_mst_edges_with_ties_on_a_grid(path):
     grid = np.array([(i, j) for i in range(12) for j in range(9)], dtype=float)
     D = cdist(grid, grid)
     edges = dense_mst_edges(D)
@@ -43,3 +54,47 @@ def test_prim_values_and_disconnected_components():
     edges, values = prim(D.__getitem__, 5)
     assert np.array_equal(values, [1.0, 2.0, np.inf, 5.0])
     assert np.array_equal(edges, [[0, 1], [0, 2], [-1, 3], [3, 4]])
+
+
+def _scipy_values(D: np.ndarray) -> np.ndarray:
+    """scipy's spanning tree weights of integer distances, sorted (the same multiset for every
+    minimum spanning tree). scipy reads a dense 0 as no edge: the distances go up by 1 first."""
+    return np.sort(minimum_spanning_tree(np.triu(D + 1, 1)).data) - 1
+
+
+@pytest.mark.parametrize("levels", [2, 3, 7])
+def test_dense_prim_equals_scipy_on_ties_and_duplicates(levels, path):
+    """Integer distances from few levels: most edges tie, duplicates (distance 0) included."""
+    rng = np.random.default_rng(levels)
+    for n in (2, 5, 40, 256):
+        D = rng.integers(0, levels, size=(n, n)).astype(float)
+        D = np.triu(D, 1) + np.triu(D, 1).T
+        order, values, parent = dense_prim(D)
+        assert sorted(order.tolist()) == list(range(n)) and order[0] == 0
+        edges = np.stack([parent[order[1:]], order[1:]], axis=1)
+        assert _is_spanning_tree(edges, n)
+        np.testing.assert_array_equal(D[edges[:, 0], edges[:, 1]], values[1:])
+        np.testing.assert_array_equal(np.sort(values[1:]), _scipy_values(D))
+
+
+def test_compiled_and_numpy_prim_give_the_same_tree(monkeypatch):
+    pytest.importorskip("numba")
+    rng = np.random.default_rng(0)
+    for D in (cdist(*[rng.standard_normal((300, 5))] * 2), rng.integers(0, 3, (300, 300)) * 1.0):
+        D = np.minimum(D, D.T)
+        compiled = dense_prim(D)
+        monkeypatch.setattr(mst, "_compiled_prim", lambda: None)
+        for a, b in zip(compiled, dense_prim(D)):
+            np.testing.assert_array_equal(a, b)
+        monkeypatch.undo()
+
+
+def test_dense_prim_of_a_disconnected_matrix(path):
+    D = np.full((5, 5), np.inf)
+    np.fill_diagonal(D, 0.0)
+    for i, j, v in [(0, 1, 1.0), (1, 2, 3.0), (0, 2, 2.0), (3, 4, 5.0)]:
+        D[i, j] = D[j, i] = v
+    order, values, parent = dense_prim(D)
+    assert order.tolist() == [0, 1, 2, 3, 4]
+    assert values.tolist() == [0.0, 1.0, 2.0, np.inf, 5.0]
+    assert parent[order].tolist() == [-1, 0, 0, -1, 3]
