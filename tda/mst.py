@@ -161,8 +161,8 @@ def dense_prim(D: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     Returns what :func:`prim_order` does (the joining order and values) and the parents. Ties
     go to the smaller index, and a parent changes only for a strictly smaller value, on both
     paths: numba's compiled loop (:func:`_compiled_prim`, where numba is installed) and the
-    numpy one (:func:`prim_order`). Measured on 256 x 256 (2 cores, quiet): compiled 0.09 ms,
-    numpy 1.3 ms (n steps of a few numpy calls each).
+    numpy one (:func:`prim_order`). Measured on 256 x 256 (2 cores, load average 9 from other
+    work, one thread): compiled 0.5-0.7 ms, numpy 2.9-4.3 ms (n steps of a few numpy calls).
     """
     D = np.ascontiguousarray(D, dtype=np.float64)
     kernel = _compiled_prim()
