@@ -1,4 +1,9 @@
-"""The ``tda-pipe`` command line: a thin layer over :mod:`tda_pipe.pipelines`."""
+"""The ``tda-pipe`` command line: a thin layer over :mod:`tda_pipe.commands` and the engine.
+
+Start-up is kept short: a command imports the job it runs when it runs, and help texts that
+list what the algorithmic layer offers (filtration kinds, backends) are filled in only for
+the command being run (:func:`_fill_help`), so ``tda-pipe --help`` imports no numerics.
+"""
 
 from __future__ import annotations
 
@@ -7,21 +12,19 @@ import logging
 import re
 import sys
 import typing
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from tda_pipe.errors import InputError
-from tda_pipe.pipelines.cache import StageCache
-from tda_pipe.tda.filtrations import KINDS
-from tda_pipe.tda.persistence import ALL_BACKENDS
-from tda_pipe.tda.validation import format_bytes
+from tda_pipe.pipelines.results import FolderInUse
+
+if TYPE_CHECKING:
+    from tda_pipe.pipelines.cache import StageCache
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False)
 err_console = Console(stderr=True)
@@ -90,6 +93,8 @@ def _print_summary(summary: dict, out_dir: Path) -> None:
         if caption:
             console.print(caption)
     else:
+        from rich.table import Table
+
         table = Table(header_style="bold", caption=caption)
         table.add_column("dim", no_wrap=True)
         for col in ("classes", "essential", "longest", "total", "entropy", "Betti"):
@@ -124,7 +129,7 @@ def analyze(
         typer.Option(
             "--filtration",
             "-f",
-            help=f"{', '.join(KINDS)}.",
+            help="{filtration_kinds}.",
         ),
     ] = "auto",
     metric: Annotated[
@@ -136,7 +141,7 @@ def analyze(
     sparse: Annotated[
         float | None, typer.Option(help="Sparse Rips with this approximation epsilon.")
     ] = None,
-    backend: Annotated[str, typer.Option(help=f"{', '.join(ALL_BACKENDS)}.")] = "auto",
+    backend: Annotated[str, typer.Option(help="{backends}.")] = "auto",
     coeff: Annotated[int, typer.Option(help="A prime p: homology over Z/p.")] = 2,
     sample: Annotated[
         int | None,
@@ -160,8 +165,8 @@ def analyze(
     quiet: Quiet = False,
 ) -> None:
     """Persistence diagrams, features, figures and a summary of one input."""
-    from tda_pipe.pipelines.analyze import AnalyzeOptions
-    from tda_pipe.pipelines.analyze import analyze as run_analyze
+    from tda_pipe.commands.analyze import AnalyzeOptions
+    from tda_pipe.commands.analyze import analyze as run_analyze
 
     options = AnalyzeOptions(
         max_dim=max_dim,
@@ -177,9 +182,9 @@ def analyze(
         scales=_parse_scales(scales),
         dtm_k=dtm_k,
     )
-    with _stage_bar(quiet, total=5) as advance:
+    with _progress(quiet, total=5) as bar:
         result = run_analyze(
-            input, out, options, progress=advance, cache=_cache(no_cache), overwrite=overwrite
+            input, out, options, progress=bar.step, cache=_cache(no_cache), overwrite=overwrite
         )
     if not quiet:
         _print_summary(result.summary, result.out_dir)
@@ -235,7 +240,7 @@ def singularity(
     quiet: Quiet = False,
 ) -> None:
     """Euclidicity and intrinsic dimension of every point: where the data is singular."""
-    from tda_pipe.pipelines.singularity import SingularityOptions, run_singularity
+    from tda_pipe.commands.singularity import SingularityOptions, run_singularity
 
     options = SingularityOptions(
         dim=dim,
@@ -251,12 +256,14 @@ def singularity(
         sample=sample,
     )
     out_dir = out if out is not None else Path(f"{input.stem}_singularity")
-    with _stage_bar(quiet, total=2) as advance:
+    with _progress(quiet, total=2) as bar:
         summary = run_singularity(
-            input, out_dir, options, progress=advance, cache=_cache(no_cache), overwrite=overwrite
+            input, out_dir, options, progress=bar.step, cache=_cache(no_cache), overwrite=overwrite
         )
     if quiet:
         return
+    from rich.table import Table
+
     table = Table(header_style="bold", caption=f"results in {out_dir}/")
     for col in ("point", "euclidicity", "max", "peak r", "peak s", "dim"):
         table.add_column(col, justify="right")
@@ -272,9 +279,36 @@ def singularity(
     Console().print(table)
 
 
+class _Bar:
+    """What a command's progress helper yields: one line for the command's own steps."""
+
+    def __init__(self, bar, task) -> None:
+        self._bar, self._task = bar, task
+
+    def step(self, label: str) -> None:
+        """A pipeline stage (or a job step) named ``label`` starts."""
+        self._bar.update(self._task, description=label, advance=0 if label == "starting" else 1)
+
+    def update(self, **fields) -> None:
+        """Set the line's ``description``, ``completed``, ``total`` or ``advance`` it."""
+        self._bar.update(self._task, **fields)
+
+
 @contextmanager
-def _stage_bar(quiet: bool, total: int) -> Iterator[Callable[[str], None]]:
-    """A transient bar over a pipeline's stages; yields ``advance(stage label)``."""
+def _progress(
+    quiet: bool, total: int | None, label: str = "starting", *, transient: bool = True
+) -> Iterator[_Bar]:
+    """The one progress display of the CLI, on stderr, silenced by ``--quiet`` (and off when
+    stderr is not a terminal).
+
+    One line follows the command's steps (:meth:`_Bar.step`, :meth:`_Bar.update`); each
+    :mod:`tda_pipe.progress` phase announced inside a long stage gets a line of its own (its
+    name, count of total, elapsed time) while it runs.
+    """
+    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from tda_pipe.progress import Event, reporting
+
     with Progress(
         SpinnerColumn(),
         TextColumn("{task.description}"),
@@ -282,18 +316,26 @@ def _stage_bar(quiet: bool, total: int) -> Iterator[Callable[[str], None]]:
         TextColumn("{task.completed}/{task.total}"),
         TimeElapsedColumn(),
         console=err_console,
-        transient=True,
+        transient=transient,
         disable=quiet or not err_console.is_terminal,
     ) as bar:
-        task = bar.add_task("starting", total=total)
+        phases: dict[str, object] = {}
 
-        def advance(label: str) -> None:
-            bar.update(task, description=label, advance=0 if label == "starting" else 1)
+        def show(event: Event) -> None:
+            task = phases.get(event.phase)
+            if task is None:
+                task = phases[event.phase] = bar.add_task(f"  {event.phase}", total=event.total)
+            bar.update(task, completed=event.done, total=event.total)
+            if event.finished:
+                bar.remove_task(phases.pop(event.phase))
 
-        yield advance
+        with reporting(show):
+            yield _Bar(bar, bar.add_task(label, total=total))
 
 
 def _cache(no_cache: bool) -> StageCache:
+    from tda_pipe.pipelines.cache import StageCache
+
     return StageCache(enabled=not no_cache)
 
 
@@ -326,13 +368,13 @@ def run_command(
         raise InputError(f"{spec} reads ${{input}}; give one: tda-pipe run {spec} points.npy")
     target = input if input is not None else spec
     out_dir = out if out is not None else Path(f"{target.stem}_{_file_name(pipeline.name)}")
-    with _stage_bar(quiet, total=len(pipeline.input_calls)) as advance:
+    with _progress(quiet, total=len(pipeline.input_calls)) as bar:
         result = run_pipeline(
             pipeline,
             target,
             out_dir,
             cache=_cache(no_cache),
-            progress=advance,
+            progress=bar.step,
             overwrite=overwrite,
         )
     if quiet:
@@ -385,24 +427,14 @@ def batch(
     spec = load_spec(pipeline, set_items)
     out_dir = out if out is not None else Path(f"{Path(source.split(':')[0]).name}_batch")
     counts = {"done": 0, "failed": 0, "skipped": 0}
-    with Progress(
-        SpinnerColumn(),
-        TextColumn("{task.description}"),
-        BarColumn(),
-        TextColumn("{task.completed}/{task.total}"),
-        TimeElapsedColumn(),
-        console=err_console,
-        disable=quiet or not err_console.is_terminal,
-    ) as bar:
-        task = bar.add_task("starting workers", total=None)
+    with _progress(quiet, None, "starting workers", transient=False) as bar:
 
         def progress(event: str, name: str) -> None:
             if event == "start":
-                bar.update(task, total=int(name))
+                bar.update(total=int(name))
                 return
             counts[event] += 1
-            text = " · ".join(f"{v} {k}" for k, v in counts.items())
-            bar.update(task, advance=1, description=text)
+            bar.update(advance=1, description=" · ".join(f"{v} {k}" for k, v in counts.items()))
 
         try:
             report = run_batch(
@@ -478,6 +510,9 @@ app.add_typer(cache_app, name="cache")
 @cache_app.command("clear")
 def cache_clear() -> None:
     """Remove every cached stage result."""
+    from tda_pipe.pipelines.cache import StageCache
+    from tda_pipe.tda.validation import format_bytes
+
     cache = StageCache()
     entries, size = cache.clear()
     Console().print(f"removed {entries} entries ({format_bytes(size)}) from {cache.root}")
@@ -486,6 +521,9 @@ def cache_clear() -> None:
 @cache_app.command("info")
 def cache_info() -> None:
     """Where the cache is and how much it holds."""
+    from tda_pipe.pipelines.cache import StageCache
+    from tda_pipe.tda.validation import format_bytes
+
     cache = StageCache()
     entries, size = cache.size()
     Console().print(f"{cache.root}: {entries} entries, {format_bytes(size)}")
@@ -556,7 +594,7 @@ def train_autoencoder_command(
     quiet: Quiet = False,
 ) -> None:
     """Train a topological autoencoder (Moor et al., ICML 2020); write model, latent, measures."""
-    from tda_pipe.pipelines.train_autoencoder import AutoencoderOptions, train_autoencoder_job
+    from tda_pipe.commands.train_autoencoder import AutoencoderOptions, train_autoencoder_job
 
     options = AutoencoderOptions(
         latent_dim=latent_dim,
@@ -572,26 +610,18 @@ def train_autoencoder_command(
     )
     options.check()  # bad options fail before the progress bar is drawn
     out_dir = out if out is not None else Path(f"{Path(data).stem}_ae")
-    with Progress(
-        SpinnerColumn(),
-        TextColumn("epoch"),
-        BarColumn(),
-        TextColumn("{task.completed}/{task.total}"),
-        TextColumn("recon {task.fields[recon]:.4g}  topo {task.fields[topo]:.4g}"),
-        TimeElapsedColumn(),
-        console=err_console,
-        transient=True,
-        disable=quiet or not err_console.is_terminal,
-    ) as bar:
-        task = bar.add_task("training", total=epochs, recon=float("nan"), topo=float("nan"))
+    with _progress(quiet, epochs, "training") as bar:
 
         def progress(stats) -> None:
-            bar.update(task, completed=stats.epoch, recon=stats.recon, topo=stats.topo)
+            text = f"epoch: recon {stats.recon:.4g}  topo {stats.topo:.4g}"
+            bar.update(completed=stats.epoch, description=text)
 
         result = train_autoencoder_job(
             data, out_dir, options, progress=progress, overwrite=overwrite
         )
     if not quiet:
+        from rich.table import Table
+
         table = Table(header_style="bold", caption=f"results in {result.out_dir}/")
         table.add_column("measure")
         table.add_column("value", justify="right")
@@ -642,7 +672,7 @@ def mapper(
     quiet: Quiet = False,
 ) -> None:
     """Mapper graph attributed with persistent homology: HTML, PNG, GraphML, JSON, summary."""
-    from tda_pipe.pipelines.mapper import MapperOptions, run_mapper
+    from tda_pipe.commands.mapper import MapperOptions, run_mapper
 
     options = MapperOptions(
         lens=lens,
@@ -656,9 +686,9 @@ def mapper(
         sample=sample,
         seed=seed,
     )
-    with _stage_bar(quiet, total=2) as advance:
+    with _progress(quiet, total=2) as bar:
         result = run_mapper(
-            input, out, options, progress=advance, cache=_cache(no_cache), overwrite=overwrite
+            input, out, options, progress=bar.step, cache=_cache(no_cache), overwrite=overwrite
         )
     if not quiet:
         g = result.summary["graph"]
@@ -701,7 +731,7 @@ def train_mapper_gnn_command(
     """Train the Mapper GNN on labelled clouds; cross-validate plain vs attributed graphs."""
     import torch
 
-    from tda_pipe.pipelines.mapper import GNNOptions, train_mapper_gnn_job
+    from tda_pipe.commands.mapper_gnn import GNNOptions, train_mapper_gnn_job
 
     torch.set_num_threads(1)  # tiny graphs: 10x faster than the default thread pool
     options = GNNOptions(
@@ -716,10 +746,8 @@ def train_mapper_gnn_command(
         per_class=per_class,
         seed=seed,
     )
-    with err_console.status("training", spinner="dots") as status:
-        result = train_mapper_gnn_job(
-            data, out, options, progress=lambda step: status.update(step), overwrite=overwrite
-        )
+    with _progress(quiet, None, "training") as bar:
+        result = train_mapper_gnn_job(data, out, options, progress=bar.step, overwrite=overwrite)
     if not quiet:
         for name, score in result.summary["cross_validation"].items():
             Console().print(f"{name:<12} {folds}-fold accuracy {score['mean']:.3f}")
@@ -753,7 +781,7 @@ def train_filtration_command(
     quiet: Quiet = False,
 ) -> None:
     """Train a point-cloud classifier through a learned filtration (Nishikawa et al. 2023)."""
-    from tda_pipe.pipelines.train_filtration import FiltrationOptions, train_filtration_job
+    from tda_pipe.commands.train_filtration import FiltrationOptions, train_filtration_job
 
     options = FiltrationOptions(
         mode=mode,
@@ -765,24 +793,11 @@ def train_filtration_command(
         seed=seed,
     )
     options.check()
-    with Progress(
-        SpinnerColumn(),
-        TextColumn("{task.description}"),
-        BarColumn(),
-        TextColumn("epoch {task.completed}/{task.total}"),
-        TimeElapsedColumn(),
-        console=err_console,
-        transient=True,
-        disable=quiet or not err_console.is_terminal,
-    ) as bar:
-        task = bar.add_task("training", total=epochs)
+    with _progress(quiet, epochs, "training") as bar:
 
         def progress(stats) -> None:
-            bar.update(
-                task,
-                advance=1,
-                description=f"loss {stats.train_loss:.3f}, test accuracy {stats.test_acc:.2f}",
-            )
+            text = f"loss {stats.train_loss:.3f}, test accuracy {stats.test_acc:.2f}"
+            bar.update(advance=1, description=text)
 
         result = train_filtration_job(data, out, options, progress=progress, overwrite=overwrite)
     if not quiet:
@@ -796,10 +811,14 @@ def train_filtration_command(
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``tda-pipe`` script: one-line errors and exit status 2 on bad input."""
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
+    argv = sys.argv[1:] if argv is None else list(argv)
     try:
-        rc = app(args=argv, standalone_mode=False)
+        command = typer.main.get_command(app)
+        _fill_help(command, argv)
+        rc = command.main(args=argv, prog_name="tda-pipe", standalone_mode=False)
     except InputError as exc:
-        err_console.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
+        text = exc.worded("pass --overwrite") if isinstance(exc, FolderInUse) else str(exc)
+        err_console.print(f"error: {text}", markup=False, highlight=False, soft_wrap=True)
         return 2
     except ClickException as exc:
         if not exc.format_message():  # bare `tda-pipe`: the help was printed
@@ -818,6 +837,36 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 2
     return rc if isinstance(rc, int) else 0
+
+
+_HELP_FIELDS = ("filtration_kinds", "backends")
+
+
+def _help_values() -> dict[str, str]:
+    """What help texts list from the algorithmic layer (imported only when needed)."""
+    from tda_pipe.tda.filtrations import KINDS
+    from tda_pipe.tda.persistence import ALL_BACKENDS
+
+    return {"filtration_kinds": ", ".join(KINDS), "backends": ", ".join(ALL_BACKENDS)}
+
+
+def _fill_help(group, argv: list[str]) -> None:
+    """Fill ``{filtration_kinds}``-style fields in the help of the command ``argv`` runs."""
+    command = group
+    for word in argv:
+        sub = getattr(command, "commands", {}).get(word)
+        if sub is None:
+            break
+        command = sub
+    fields = [f"{{{name}}}" for name in _HELP_FIELDS]
+    templated = [
+        p for p in getattr(command, "params", []) if any(f in (p.help or "") for f in fields)
+    ]
+    if templated:
+        values = _help_values()
+        for param in templated:
+            for name, value in values.items():
+                param.help = param.help.replace(f"{{{name}}}", value)
 
 
 def run() -> None:

@@ -50,7 +50,7 @@ def default_cache_dir() -> Path:
     return Path(base) / "tda-pipe"
 
 
-SOURCE_PACKAGES = ("tda", "losses", "pipelines", "datasets")
+SOURCE_PACKAGES = ("tda", "losses", "models", "pipelines", "commands", "datasets")
 """The subpackages whose code decides stage outputs (``tests``, ``.venv`` etc. are left out)."""
 
 

@@ -42,6 +42,7 @@ from tda_pipe.errors import InputError
 __all__ = [
     "LOCK",
     "MARKER",
+    "FolderInUse",
     "check_out_dir",
     "clean_temporaries",
     "exclusive_lock",
@@ -55,6 +56,26 @@ MARKER = ".tda-pipe.json"
 
 LOCK = ".tda-pipe.lock"
 """The lock file of a folder that a long run (a batch) writes into: held while it runs."""
+
+
+class FolderInUse(InputError):
+    """A results folder holding other results or foreign files, refused without ``overwrite``.
+
+    The message says how to proceed in words of the Python API (``overwrite=True``); a front
+    end words it its own way with :meth:`worded`.
+    """
+
+    def __init__(self, problem: str) -> None:
+        self.problem = problem
+        super().__init__(self.worded("set overwrite=True"))
+
+    def worded(self, how: str) -> str:
+        """The message with ``how`` (e.g. ``"pass --overwrite"``) as the way to overwrite."""
+        return (
+            f"{self.problem}; choose another results folder, or {how} to replace tda-pipe's "
+            "own files there (others are kept)"
+        )
+
 
 _TMP_TAG = ".tda-tmp-"
 _OLD_TAG = ".tda-old-"
@@ -128,10 +149,7 @@ def _plan(out_dir: Path, written_by: str, source: str, overwrite: bool) -> str:
                 f"holds the results of {marker.get('written_by', '?')} on "
                 f"{marker.get('input') or '?'}"
             )
-        raise InputError(
-            f"{out_dir} {what}; choose another results folder, or pass --overwrite to replace "
-            "tda-pipe's own files there (others are kept)"
-        )
+        raise FolderInUse(f"{out_dir} {what}")
     return "merge" if foreign else "swap"
 
 

@@ -21,8 +21,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
-
 from tda_pipe.errors import InputError
 from tda_pipe.pipelines.cache import StageCache
 from tda_pipe.pipelines.results import check_out_dir, write_folder
@@ -32,7 +30,6 @@ from tda_pipe.pipelines.stages import OutputFiles
 __all__ = [
     "RunResult",
     "StageError",
-    "feature_row",
     "run_pipeline",
 ]
 
@@ -62,7 +59,8 @@ class RunResult:
     cached : list of str
         The stages read back from the cache.
     row : dict
-        Summary statistics of the diagrams by name (``H0_count``, ...), for batch tables.
+        The numbers the stages that declare a :attr:`~tda_pipe.pipelines.stages.StageDef.row`
+        give this input (``H0_count``, ...), for batch tables.
     """
 
     out_dir: Path | None
@@ -104,14 +102,6 @@ def _wanted(calls: list[StageCall], wiring: list[dict], extra: set[str]) -> list
         for i, call in enumerate(calls)
         if any((i, n) not in consumed or (n in extra and last[n] == i) for n in call.stage.outputs)
     ]
-
-
-def feature_row(features: dict | None) -> dict[str, float]:
-    """The named summary statistics of a ``features`` artifact as ``{name: value}``."""
-    if not features or "summary_statistics_names" not in features:
-        return {}
-    names = [str(n) for n in features["summary_statistics_names"]]
-    return dict(zip(names, np.asarray(features["summary_statistics"], float).tolist()))
 
 
 def _fail(path: Path, call: StageCall, exc: Exception) -> StageError:
@@ -193,8 +183,9 @@ def run_pipeline(
         calls = [_with_threads(call, n_threads) for call in calls]
     wiring = _producers(calls)
     keys = _keys(calls, wiring, cache)
-    # features feed the run's row; batch stages read their inputs from every input's run
-    extra = {"features", *keep} | {name for c in spec.batch_calls for name in c.stage.inputs}
+    # stages with a row always run; batch stages read their inputs from every input's run
+    extra = {name for c in calls if c.stage.row for name in c.stage.outputs}
+    extra |= {*keep} | {name for c in spec.batch_calls for name in c.stage.inputs}
     result = RunResult(None, {})
     done: dict[int, dict] = {}
 
@@ -229,7 +220,9 @@ def run_pipeline(
         outputs_of(i)
     for i in sorted(done):
         result.artifacts.update({name: done[i][name] for name in calls[i].stage.outputs})
-    result.row = feature_row(result.artifacts.get("features"))
+    for i in sorted(done):
+        if calls[i].stage.row is not None:
+            result.row.update(calls[i].stage.row(done[i]))
     if out is not None:
         files = [v for v in result.artifacts.values() if isinstance(v, OutputFiles)]
         record = {

@@ -40,7 +40,13 @@ from pydantic import ValidationError
 
 from tda_pipe.datasets.readers import decode_utf8
 from tda_pipe.errors import InputError
-from tda_pipe.pipelines.stages import StageDef, StageParams, registered_stages
+from tda_pipe.pipelines.stages import (
+    StageDef,
+    StageParams,
+    get_stage,
+    registered_stages,
+    stage_names,
+)
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -353,17 +359,25 @@ def _check_artifacts(calls: list[StageCall], source: str) -> None:
         made.update(call.stage.outputs)
 
 
-def _link_max_dim(calls: list[StageCall]) -> list[StageCall]:
-    """A filtration's unset ``max_dim`` (its auto choice) takes the next persistence stage's."""
-    linked = list(calls)
+def _fill_from_readers(calls: list[StageCall]) -> list[StageCall]:
+    """Each stage's unset :attr:`~StageDef.from_reader` parameters, from the next stage that
+    reads one of its outputs (and has that parameter)."""
+    filled = list(calls)
     for i, call in enumerate(calls):
-        if call.stage.name != "filtration" or call.params.max_dim is not None:
+        unset = [f for f in call.stage.from_reader if getattr(call.params, f) is None]
+        if not unset:
             continue
-        later = next((c for c in calls[i + 1 :] if c.stage.name == "persistence"), None)
-        if later is not None:
-            params = call.params.model_copy(update={"max_dim": later.params.max_dim})
-            linked[i] = StageCall(call.position, call.stage, params)
-    return linked
+        outputs = set(call.stage.outputs)
+        reader = next(
+            (c for c in calls[i + 1 :] if outputs & {*c.stage.inputs, *c.stage.optional_inputs}),
+            None,
+        )
+        if reader is None:
+            continue
+        values = {f: getattr(reader.params, f) for f in unset if hasattr(reader.params, f)}
+        if values:
+            filled[i] = StageCall(call.position, call.stage, call.params.model_copy(update=values))
+    return filled
 
 
 def parse_spec(
@@ -385,15 +399,15 @@ produces; add filtration before it
     """
     entries = _entries(data, source)
     _apply_overrides(entries, parse_overrides(overrides), source)
-    stages = registered_stages()
     calls = []
     for position, (name, params) in enumerate(entries, start=1):
-        if name not in stages:  # get_stage's message would quote all of a long name
+        try:
+            stage = get_stage(name)
+        except InputError:  # get_stage's message would quote all of a long name
             raise SpecError(
                 f"{source}: stage {position} ({_plain(name)}): unknown stage {_shown(name)}; "
-                f"known stages: {', '.join(stages)}"
-            )
-        stage = stages[name]
+                f"known stages: {', '.join(stage_names())}"
+            ) from None
         calls.append(StageCall(position, stage, _validate(position, stage, params, source)))
     _check_artifacts(calls, source)
     name = data.get("name")
@@ -401,7 +415,7 @@ produces; add filtration before it
         name = Path(source).stem if source != "<pipeline>" else "pipeline"
     elif not isinstance(name, str | int | float):
         raise SpecError(f"{source}: name must be a string, not {type(name).__name__}")
-    return PipelineSpec(str(name), tuple(_link_max_dim(calls)), source)
+    return PipelineSpec(str(name), tuple(_fill_from_readers(calls)), source)
 
 
 def load_spec(path: str | Path | None = None, overrides: list[str] | None = None) -> PipelineSpec:

@@ -6,8 +6,19 @@ it reads and writes. Pipelines (:mod:`tda_pipe.pipelines.spec`) are lists of sta
 (:mod:`tda_pipe.pipelines.runner`) wires artifacts by name, caches each stage's outputs and
 writes the :class:`OutputFiles` artifacts into the results folder.
 
-Third-party packages add stages through the entry point group ``tda_pipe.stages``: each entry
-point names a module (or a callable) whose import registers stages with :func:`stage`.
+Where stages come from, the same for tda-pipe's own stages and for a plug-in's:
+
+- the entry point group ``tda_pipe.stage_modules`` declares one stage per entry point: its
+  name is the stage name, its value the module that registers it. The module is imported only
+  when a pipeline names the stage, so a pipeline pays only for the stages it uses (tda-pipe's
+  ``pyproject.toml`` declares its built-in stages this way);
+- the entry point group ``tda_pipe.stages`` names modules (or callables) whose import
+  registers any number of stages; they are loaded the first time a stage is looked up, and
+  one that fails to load is a warning, never an error.
+
+The engine knows no stage by name: what a stage means to the engine is declared on it
+(:class:`StageDef`: its artifacts, its scope, its cache fingerprint, the row it adds to a
+batch's table, the parameters it takes from the stage that reads its output).
 
 Examples
 --------
@@ -25,12 +36,12 @@ Examples
 from __future__ import annotations
 
 import dataclasses
-import importlib
+import functools
 import logging
 import typing
 from collections.abc import Callable
 from dataclasses import dataclass
-from importlib.metadata import entry_points
+from importlib.metadata import EntryPoint, distributions
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, create_model
@@ -39,6 +50,7 @@ from tda_pipe.errors import InputError
 
 __all__ = [
     "ENTRY_POINT_GROUP",
+    "STAGE_MODULES_GROUP",
     "params_model",
     "OutputFiles",
     "StageDef",
@@ -46,17 +58,15 @@ __all__ = [
     "get_stage",
     "registered_stages",
     "stage",
+    "stage_names",
 ]
 
 logger = logging.getLogger("tda_pipe")
 
 ENTRY_POINT_GROUP = "tda_pipe.stages"
-_BUILTIN_MODULES = (
-    "tda_pipe.pipelines.builtin_stages",
-    "tda_pipe.pipelines.mapper",
-    "tda_pipe.pipelines.singularity",
-    "tda_pipe.pipelines.train_autoencoder",
-)
+"""Entry points naming modules or callables whose import registers stages (any names)."""
+STAGE_MODULES_GROUP = "tda_pipe.stage_modules"
+"""Entry points ``stage name = module``: the module registering that stage, imported on use."""
 
 
 class StageParams(BaseModel):
@@ -103,6 +113,13 @@ class StageDef:
         each input artifact as a list (one item per input, in input order).
     fingerprint : callable, optional
         ``fingerprint(params) -> bytes`` folded into the cache key (``load`` hashes the file).
+    row : callable, optional
+        ``row(outputs) -> {name: number}``: what this stage adds to the run's row of a batch's
+        table; a stage with a row always runs.
+    from_reader : tuple of str
+        Parameters that, left ``None``, take the value of the same parameter of the next stage
+        that reads this stage's outputs (a filtration built for the dimension the persistence
+        after it computes).
     """
 
     name: str
@@ -113,6 +130,8 @@ class StageDef:
     outputs: tuple[str, ...]
     scope: Literal["input", "batch"] = "input"
     fingerprint: Callable[[StageParams], bytes] | None = None
+    row: Callable[[dict], dict[str, float]] | None = None
+    from_reader: tuple[str, ...] = ()
 
     @property
     def description(self) -> str:
@@ -128,9 +147,6 @@ def _where(func: Callable) -> tuple[str, str]:
     return func.__code__.co_filename, func.__qualname__
 
 
-_loaded = False
-
-
 def stage(
     name: str,
     *,
@@ -140,6 +156,8 @@ def stage(
     outputs: tuple[str, ...] = (),
     scope: Literal["input", "batch"] = "input",
     fingerprint: Callable[[StageParams], bytes] | None = None,
+    row: Callable[[dict], dict[str, float]] | None = None,
+    from_reader: tuple[str, ...] = (),
 ) -> Callable[[Callable[..., dict]], Callable[..., dict]]:
     """Register the decorated function as the stage ``name`` (see :class:`StageDef`)."""
 
@@ -148,21 +166,45 @@ def stage(
         if known is not None and _where(known.func) != _where(func):
             raise ValueError(f"a stage named {name!r} is already registered")
         _REGISTRY[name] = StageDef(
-            name, func, params, inputs, optional_inputs, outputs, scope, fingerprint
+            name,
+            func,
+            params,
+            inputs,
+            optional_inputs,
+            outputs,
+            scope,
+            fingerprint,
+            row,
+            from_reader,
         )
         return func
 
     return register
 
 
-def _load_stage_modules() -> None:
-    global _loaded
-    if _loaded:
-        return
-    _loaded = True
-    for module in _BUILTIN_MODULES:
-        importlib.import_module(module)
-    for ep in entry_points(group=ENTRY_POINT_GROUP):
+def _entry_points(group: str) -> list[EntryPoint]:
+    """The entry points of ``group`` in every distribution on the path, each once.
+
+    Every copy of a distribution's metadata counts (``importlib.metadata.entry_points`` keeps
+    the first only, and a stale ``.egg-info`` in the working folder would hide the rest).
+    """
+    found: dict[tuple[str, str], EntryPoint] = {}
+    for dist in distributions():
+        for ep in dist.entry_points.select(group=group):
+            found.setdefault((ep.name, ep.value), ep)
+    return list(found.values())
+
+
+@functools.cache
+def _declared() -> dict[str, EntryPoint]:
+    """The stages declared by name (:data:`STAGE_MODULES_GROUP`), none of them imported."""
+    return {ep.name: ep for ep in _entry_points(STAGE_MODULES_GROUP)}
+
+
+@functools.cache
+def _load_plugins() -> None:
+    """Import the :data:`ENTRY_POINT_GROUP` plug-ins, once; a broken one is a warning."""
+    for ep in _entry_points(ENTRY_POINT_GROUP):
         try:
             loaded = ep.load()
         except Exception as exc:  # a broken plug-in must not break the built-in stages
@@ -172,15 +214,36 @@ def _load_stage_modules() -> None:
             loaded()
 
 
+def _import_declared(ep: EntryPoint) -> None:
+    try:
+        ep.load()
+    except Exception as exc:
+        raise InputError(
+            f"stage {ep.name!r}: its module {ep.value} cannot be loaded ({exc})"
+        ) from exc
+
+
+def stage_names() -> list[str]:
+    """The names of every known stage, sorted, without importing the declared ones."""
+    _load_plugins()
+    return sorted({*_REGISTRY, *_declared()})
+
+
 def registered_stages() -> dict[str, StageDef]:
-    """Every registered stage by name: the built-in ones and those of installed plug-ins."""
-    _load_stage_modules()
+    """Every stage by name: the built-in ones and those of installed plug-ins (all imported)."""
+    _load_plugins()
+    for name, ep in _declared().items():
+        if name not in _REGISTRY:
+            _import_declared(ep)
     return dict(sorted(_REGISTRY.items()))
 
 
 def get_stage(name: str) -> StageDef:
-    """The stage ``name``; :class:`InputError` naming the known stages if there is none."""
-    stages = registered_stages()
-    if name not in stages:
-        raise InputError(f"unknown stage {name!r}; known stages: {', '.join(stages)}")
-    return stages[name]
+    """The stage ``name`` (importing its module if it is declared and not yet loaded);
+    :class:`InputError` naming the known stages if there is none."""
+    _load_plugins()
+    if name not in _REGISTRY and name in _declared():
+        _import_declared(_declared()[name])
+    if name not in _REGISTRY:
+        raise InputError(f"unknown stage {name!r}; known stages: {', '.join(stage_names())}")
+    return _REGISTRY[name]

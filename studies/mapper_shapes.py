@@ -28,7 +28,7 @@ from tda_pipe.datasets.collection import shape_collection
 from tda_pipe.models.mapper_gnn import graph_tensors, train_mapper_gnn
 from tda_pipe.tda.features import SummaryStatistics
 from tda_pipe.tda.mapper import Mapper
-from tda_pipe.tda.mapper_attributes import attribute_graph
+from tda_pipe.tda.mapper.attributes import attribute_graph
 from tda_pipe.tda.persistence import persistence
 
 

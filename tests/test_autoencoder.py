@@ -17,7 +17,7 @@ from tda_pipe.models.autoencoder import (
     resolve_device,
     train_autoencoder,
 )
-from tda_pipe.pipelines.train_autoencoder import AutoencoderOptions, train_autoencoder_job
+from tda_pipe.commands.train_autoencoder import AutoencoderOptions, train_autoencoder_job
 from tda_pipe.tda.metrics import embedding_metrics
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")

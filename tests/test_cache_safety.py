@@ -25,7 +25,7 @@ from scipy import sparse
 
 import tda_pipe as tp
 from tda_pipe.datasets import LoadedInput, circle, load
-from tda_pipe.pipelines.builtin_stages import diagram_features
+from tda_pipe.commands.stages import diagram_features
 from tda_pipe.pipelines.cache import StageCache
 from tda_pipe.pipelines.runner import run_pipeline
 from tda_pipe.pipelines.spec import parse_spec
@@ -33,7 +33,7 @@ from tda_pipe.pipelines.stages import OutputFiles
 from tda_pipe.tda import filtrations as filt
 from tda_pipe.tda.diagrams import Diagrams
 from tda_pipe.tda.mapper import Mapper
-from tda_pipe.tda.mapper_attributes import attribute_graph
+from tda_pipe.tda.mapper.attributes import attribute_graph
 from tda_pipe.tda.persistence import persistence
 
 SPEC = {

@@ -81,7 +81,7 @@ def test_bad_coeff_is_one_line(coeff):
 
 
 def test_analyze_option_checks_coeff():
-    from tda_pipe.pipelines.analyze import AnalyzeOptions
+    from tda_pipe.commands.analyze import AnalyzeOptions
 
     with pytest.raises(InputError, match=r"--coeff=4 is not a prime"):
         AnalyzeOptions(coeff=4).check()

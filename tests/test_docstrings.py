@@ -13,7 +13,7 @@ WITH_EXAMPLES = {
     "tda_pipe.losses.signature",
     "tda_pipe.tda.differentiable",
     "tda_pipe.tda.persistence",
-    "tda_pipe.pipelines.analyze",
+    "tda_pipe.commands.analyze",
     "tda_pipe.pipelines.batch",
 }
 

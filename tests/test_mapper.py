@@ -15,6 +15,8 @@ from sklearn.cluster import DBSCAN, AgglomerativeClustering
 from sklearn.model_selection import ParameterGrid
 
 import tda_pipe as tp
+from tda_pipe.commands.mapper import FILES, MapperOptions, run_mapper
+from tda_pipe.commands.mapper_gnn import GNNOptions, train_mapper_gnn_job
 from tda_pipe.datasets import circle
 from tda_pipe.errors import InputError
 from tda_pipe.models.mapper_gnn import (
@@ -23,13 +25,6 @@ from tda_pipe.models.mapper_gnn import (
     graph_tensors,
     train_mapper_gnn,
 )
-from tda_pipe.pipelines.mapper import (
-    FILES,
-    GNNOptions,
-    MapperOptions,
-    run_mapper,
-    train_mapper_gnn_job,
-)
 from tda_pipe.tda.mapper import (
     Cover,
     Mapper,
@@ -37,8 +32,8 @@ from tda_pipe.tda.mapper import (
     single_linkage_labels,
     summarize_graph,
 )
-from tda_pipe.tda.mapper_attributes import attribute_graph, cloud_scale, feature_names
-from tda_pipe.tda.mapper_views import to_html, write_graphml, write_json
+from tda_pipe.tda.mapper.attributes import attribute_graph, cloud_scale, feature_names
+from tda_pipe.tda.mapper.views import to_html, write_graphml, write_json
 
 
 def member_sets(G: nx.Graph) -> tuple[set, set]:

@@ -19,7 +19,7 @@ from tda_pipe.models.autoencoder import train_autoencoder
 from tda_pipe.models.mapper_gnn import graph_tensors, train_mapper_gnn
 from tda_pipe.models.topological_classifier import train_filtration_classifier
 from tda_pipe.tda.mapper import Mapper
-from tda_pipe.tda.mapper_attributes import attribute_graph
+from tda_pipe.tda.mapper.attributes import attribute_graph
 from tda_pipe.tda.metrics import embedding_metrics
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import sys
 from importlib.metadata import EntryPoint
@@ -208,8 +209,14 @@ def test_plugin_stage_registers_through_an_entry_point(tmp_path, monkeypatch):
     )
     monkeypatch.syspath_prepend(str(tmp_path))
     ep = EntryPoint("mine", "my_plugin_stages", stage_registry.ENTRY_POINT_GROUP)
-    monkeypatch.setattr(stage_registry, "entry_points", lambda group: [ep])
-    monkeypatch.setattr(stage_registry, "_loaded", False)
+    declared = stage_registry._entry_points
+    monkeypatch.setattr(
+        stage_registry,
+        "_entry_points",
+        lambda group: [ep] if group == stage_registry.ENTRY_POINT_GROUP else declared(group),
+    )
+    fresh = functools.cache(stage_registry._load_plugins.__wrapped__)  # not yet loaded
+    monkeypatch.setattr(stage_registry, "_load_plugins", fresh)
     monkeypatch.setattr(stage_registry, "_REGISTRY", dict(stage_registry._REGISTRY))
     spec = parse_spec({"stages": ["load", {"scale": {"factor": 3}}, "filtration", "persistence"]})
     assert spec.calls[1].stage.description == "Scale the points."

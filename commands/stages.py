@@ -1,4 +1,8 @@
-"""The built-in stages: load, subsample, filtration, persistence, features, distances, report.
+"""The analysis stages: load, subsample, filtration, persistence, features, distances, report.
+
+They register with :func:`~tda_pipe.pipelines.stages.stage` like any plug-in's, declared by
+name in ``pyproject.toml`` (entry points ``tda_pipe.stage_modules``): this module is imported
+when a pipeline names one of them.
 
 Artifacts they pass on:
 
@@ -36,6 +40,7 @@ from tda_pipe.tda.features import (
 from tda_pipe.tda.filtrations import KINDS, Filtration, build_filtration
 from tda_pipe.tda.persistence import ALL_BACKENDS, persistence
 from tda_pipe.tda.plotting import plot_barcode, plot_diagram, png_bytes
+from tda_pipe.tda.sampling import maxmin_landmarks, random_rows
 from tda_pipe.tda.summary import summarize
 from tda_pipe.tda.validation import check_metric
 
@@ -96,28 +101,6 @@ class SubsampleParams(StageParams):
     seed: int = Field(0, description="Seed (random rows; the first maxmin landmark).")
 
 
-def maxmin_landmarks(X: np.ndarray, n: int, seed: int = 0) -> np.ndarray:
-    """Indices of ``n`` farthest-point (maxmin) landmarks of the points ``X``.
-
-    Each new landmark is the point farthest from those already chosen, so the landmarks cover
-    the cloud evenly (Hausdorff distance at most the last covering radius).
-
-    Examples
-    --------
-    >>> X = np.array([[0.0, 0.0], [0.1, 0.0], [5.0, 0.0], [10.0, 0.0]])
-    >>> sorted(maxmin_landmarks(X, 3, seed=0).tolist())
-    [0, 2, 3]
-    """
-    first = int(np.random.default_rng(seed).integers(len(X)))
-    chosen = np.empty(n, dtype=np.int64)
-    chosen[0] = first
-    nearest = np.linalg.norm(X - X[first], axis=1)
-    for i in range(1, n):
-        chosen[i] = int(nearest.argmax())
-        nearest = np.minimum(nearest, np.linalg.norm(X - X[chosen[i]], axis=1))
-    return chosen
-
-
 @stage("subsample", params=SubsampleParams, inputs=("data",), outputs=("data",))
 def subsample_stage(params: SubsampleParams, data: LoadedInput) -> dict:
     """Keep n points: random rows or farthest-point (maxmin) landmarks."""
@@ -127,23 +110,13 @@ def subsample_stage(params: SubsampleParams, data: LoadedInput) -> dict:
     if params.n >= n_rows:
         return {"data": data}
     if params.method == "random":
-        rows = np.sort(np.random.default_rng(params.seed).choice(n_rows, params.n, replace=False))
-    elif data.kind == "distances":
-        rows = _maxmin_from_distances(data.array, params.n, params.seed)
+        rows = random_rows(n_rows, params.n, params.seed)
     else:
-        rows = maxmin_landmarks(data.array, params.n, params.seed)
+        metric = "precomputed" if data.kind == "distances" else "euclidean"
+        rows = maxmin_landmarks(data.array, params.n, params.seed, metric=metric).indices
     array = data.array[np.ix_(rows, rows)] if data.kind == "distances" else data.array[rows]
     labels = None if data.labels is None else data.labels[rows]
     return {"data": LoadedInput(data.path, data.kind, array, data.mesh, labels)}
-
-
-def _maxmin_from_distances(D: np.ndarray, n: int, seed: int) -> np.ndarray:
-    chosen = [int(np.random.default_rng(seed).integers(len(D)))]
-    nearest = D[chosen[0]].copy()
-    for _ in range(1, n):
-        chosen.append(int(nearest.argmax()))
-        nearest = np.minimum(nearest, D[chosen[-1]])
-    return np.array(chosen)
 
 
 # -- filtration ------------------------------------------------------------------------------
@@ -158,7 +131,13 @@ class FiltrationParams(StageParams):
     )
 
 
-@stage("filtration", params=FiltrationParams, inputs=("data",), outputs=("filtration",))
+@stage(
+    "filtration",
+    params=FiltrationParams,
+    inputs=("data",),
+    outputs=("filtration",),
+    from_reader=("max_dim",),
+)
 def filtration_stage(params: FiltrationParams, data: LoadedInput) -> dict:
     """Build a filtration (auto picks Rips or alpha by size and dimension)."""
     check_metric(params.metric)
@@ -232,7 +211,22 @@ def diagram_features(diagrams: Diagrams, kinds: tuple[str, ...] = FEATURE_KINDS)
     return arrays
 
 
-@stage("features", params=FeaturesParams, inputs=("diagrams",), outputs=("features",))
+def feature_row(outputs: dict) -> dict[str, float]:
+    """The named summary statistics of a ``features`` artifact: a batch table's row."""
+    features = outputs["features"]
+    if "summary_statistics_names" not in features:
+        return {}
+    names = [str(n) for n in features["summary_statistics_names"]]
+    return dict(zip(names, np.asarray(features["summary_statistics"], float).tolist()))
+
+
+@stage(
+    "features",
+    params=FeaturesParams,
+    inputs=("diagrams",),
+    outputs=("features",),
+    row=feature_row,
+)
 def features_stage(params: FeaturesParams, diagrams: Diagrams) -> dict:
     """Betti curves, landscapes, persistence images and summary statistics."""
     return {"features": diagram_features(diagrams, tuple(params.kinds))}

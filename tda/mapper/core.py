@@ -4,7 +4,7 @@ A *lens* ``f: X -> R^m`` maps each point to one or more values; a *cover* of ``f
 overlapping intervals (``m = 1``) or rectangles (``m >= 2``) cuts the cloud into preimages; each
 preimage is *clustered*. Every cluster becomes a node; two nodes are joined when their clusters
 share points. Topological attributes of the nodes and edges are added by
-:mod:`tda_pipe.tda.mapper_attributes`, views and exports live in :mod:`tda_pipe.tda.mapper_views`.
+:mod:`tda_pipe.tda.mapper.attributes`, views and exports live in :mod:`tda_pipe.tda.mapper.views`.
 
 The uniform cover follows KeplerMapper's convention (van Veen et al., JOSS 2019), so both give
 the same graph for the same lens, cover and clusterer: with the lens range ``[lo, hi]`` of

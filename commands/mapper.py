@@ -7,7 +7,6 @@ on the pipeline engine, so a pipeline file can use it too (``- mapper: {lens: pc
 
 from __future__ import annotations
 
-import io
 import json
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -16,36 +15,35 @@ from pathlib import Path
 import networkx as nx
 import numpy as np
 
+from tda_pipe.commands.stages import file_digest
 from tda_pipe.datasets import LoadedInput
-from tda_pipe.datasets.collection import read_collection, shape_collection
 from tda_pipe.errors import InputError
-from tda_pipe.models.mapper_gnn import FEATURES, graph_tensors, train_mapper_gnn
-from tda_pipe.pipelines.builtin_stages import file_digest
 from tda_pipe.pipelines.cache import StageCache
-from tda_pipe.pipelines.results import check_out_dir, write_folder
 from tda_pipe.pipelines.runner import run_pipeline
 from tda_pipe.pipelines.spec import parse_spec
 from tda_pipe.pipelines.stages import OutputFiles, params_model, stage
-from tda_pipe.tda.mapper import CLUSTERERS, COVER_KINDS, Cover, Mapper, parse_lens, summarize_graph
-from tda_pipe.tda.mapper_attributes import attribute_graph
-from tda_pipe.tda.mapper_views import (
+from tda_pipe.tda.mapper import (
+    CLUSTERERS,
+    COVER_KINDS,
+    Cover,
+    Mapper,
+    attribute_graph,
     color_attributes,
     graphml_text,
     node_link_json,
+    parse_lens,
     plot_mapper,
+    summarize_graph,
     to_html,
 )
 from tda_pipe.tda.plotting import png_bytes
 
 __all__ = [
     "FILES",
-    "GNNOptions",
-    "GNNResult",
     "MapperOptions",
     "MapperResult",
     "read_lens",
     "run_mapper",
-    "train_mapper_gnn_job",
 ]
 
 FILES = ("graph.json", "graph.graphml", "mapper.html", "mapper.png", "summary.json")
@@ -247,157 +245,3 @@ def run_mapper(
     run = run_pipeline(spec, path, out_dir, cache=cache, progress=progress, overwrite=overwrite)
     summary = json.loads(run.artifacts["mapper"]["summary.json"])
     return MapperResult(run.out_dir, run.artifacts["graph"], summary)
-
-
-# -- training the Mapper GNN ------------------------------------------------------------------
-
-
-@dataclass
-class GNNOptions:
-    """Options of :func:`train_mapper_gnn_job`, as on the command line.
-
-    The Mapper graphs use ``lens``, ``intervals`` and ``overlap`` (a rotation-invariant lens
-    such as ``eccentricity`` suits randomly placed shapes); ``folds`` > 1 also reports the
-    cross-validated accuracy of plain and attributed graphs before the final fit on all data.
-    """
-
-    lens: str = "eccentricity"
-    intervals: int = 8
-    overlap: float = 0.4
-    features: str = "topological"
-    epochs: int = 150
-    hidden: int = 32
-    lr: float = 0.01
-    folds: int = 5
-    per_class: int = 20
-    seed: int = 0
-
-    def check(self) -> None:
-        """Reject bad option values before any work is done."""
-        MapperOptions(lens=self.lens, intervals=self.intervals, overlap=self.overlap).check()
-        if self.lens.lower().endswith(".npy"):
-            raise InputError("--lens for a collection must be a lens name, not a .npy file")
-        if self.features not in FEATURES:
-            raise InputError(f"unknown --features {self.features!r}; choose plain or topological")
-        for name in ("epochs", "hidden", "per_class"):
-            if getattr(self, name) < 1:
-                raise InputError(f"--{name.replace('_', '-')} must be >= 1")
-        if self.folds == 1 or self.folds < 0:
-            raise InputError(f"--folds must be 0 (no cross-validation) or >= 2, got {self.folds}")
-        if not self.lr > 0:
-            raise InputError(f"--lr must be > 0, got {self.lr}")
-
-
-@dataclass
-class GNNResult:
-    """What :func:`train_mapper_gnn_job` produced."""
-
-    out_dir: Path
-    summary: dict
-
-
-def _collection(data: str | Path, opts: GNNOptions):
-    if str(data) == "shapes":
-        return shape_collection(opts.per_class, noise=0.02, outliers=0.02, seed=opts.seed)
-    return read_collection(data)
-
-
-def _cross_validate(graphs: list, y: np.ndarray, opts: GNNOptions) -> dict:
-    from sklearn.model_selection import StratifiedKFold
-
-    if np.bincount(y).min() < opts.folds:
-        raise InputError(f"--folds {opts.folds}: some class has fewer clouds than folds")
-    folds = StratifiedKFold(opts.folds, shuffle=True, random_state=opts.seed).split(y, y)
-    folds = list(folds)
-    out = {}
-    for features in FEATURES:
-        samples = [graph_tensors(G, features) for G in graphs]
-        scores = []
-        for train, test in folds:
-            model = train_mapper_gnn(
-                [samples[i] for i in train],
-                y[train],
-                features=features,
-                epochs=opts.epochs,
-                hidden=opts.hidden,
-                lr=opts.lr,
-                seed=opts.seed,
-            )
-            scores.append(float((model.predict([samples[i] for i in test]) == y[test]).mean()))
-        out[features] = {"mean": float(np.mean(scores)), "folds": scores}
-    return out
-
-
-GNN_WRITTEN_BY = "train mapper-gnn"
-
-
-def train_mapper_gnn_job(
-    data: str | Path,
-    out: str | Path,
-    options: GNNOptions | None = None,
-    progress: Callable[[str], None] | None = None,
-    *,
-    overwrite: bool = False,
-) -> GNNResult:
-    """Train the Mapper GNN on a labelled collection of clouds; write the model and scores.
-
-    ``data`` is a folder with ``labels.csv`` (as written by
-    :func:`~tda_pipe.datasets.collection.write_collection`) or ``"shapes"`` for a generated
-    shape collection. ``out`` receives ``model.pt`` (``torch.load`` gives the state dict,
-    the model's shape, the classes and the Mapper options) and ``summary.json`` (the
-    cross-validated accuracies, plain vs attributed graphs). ``progress`` gets ``"graphs"``,
-    ``"cross-validation"``, ``"training"`` and ``"write"``. ``out`` is checked before training,
-    like every results folder (:func:`~tda_pipe.pipelines.results.write_folder`).
-    """
-    import torch
-
-    opts = options or GNNOptions()
-    opts.check()
-    out_dir = check_out_dir(out, GNN_WRITTEN_BY, data, overwrite=overwrite)
-    report = progress or (lambda step: None)
-    collection = _collection(data, opts)
-    y = np.asarray(collection.labels)
-    report("graphs")
-    mapper = Mapper(lens=opts.lens, cover=Cover(opts.intervals, opts.overlap))
-    graphs = [
-        attribute_graph(mapper.fit(X).graph, X, edges=False, seed=opts.seed)
-        for X in collection.clouds
-    ]
-    report("cross-validation")
-    scores = _cross_validate(graphs, y, opts) if opts.folds else {}
-    report("training")
-    model = train_mapper_gnn(
-        graphs,
-        y,
-        features=opts.features,
-        epochs=opts.epochs,
-        hidden=opts.hidden,
-        lr=opts.lr,
-        seed=opts.seed,
-    )
-    report("write")
-    summary = {
-        "data": str(data),
-        "clouds": len(y),
-        "classes": list(collection.classes),
-        "mean_nodes": float(np.mean([len(G) for G in graphs])),
-        "cross_validation": scores,
-        "options": asdict(opts),
-    }
-    model_file = io.BytesIO()
-    torch.save(
-        {
-            "state_dict": model.model.state_dict(),
-            "in_features": int(model.model.mean.shape[0]),
-            "classes": [collection.classes[int(c)] for c in model.classes_],
-            "options": asdict(opts),
-        },
-        model_file,
-    )
-    files = {
-        "model.pt": model_file.getvalue(),
-        "summary.json": (json.dumps(summary, indent=2) + "\n").encode(),
-    }
-    return GNNResult(
-        write_folder(out_dir, files, GNN_WRITTEN_BY, data, overwrite=overwrite), summary
-    )
