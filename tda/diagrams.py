@@ -18,6 +18,10 @@ cubical                   the flat (C-order) index of the pixel/voxel ``(p,)``
 ========================  ==================================================================
 
 Rows are padded with ``-1``; an essential class has a death row of ``-1``.
+
+With ``persistence(..., cycles=True)`` a :class:`Diagrams` also holds one representative cycle
+per class of H1 and above (:meth:`Diagrams.cycles`; how they are computed:
+:mod:`tda_pipe.tda.cycles`).
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ import json
 import math
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 from scipy import sparse
@@ -36,9 +41,19 @@ from scipy.sparse.csgraph import maximum_flow
 from tda_pipe.errors import InputError
 from tda_pipe.tda.validation import check_diagram
 
-__all__ = ["Diagrams", "bottleneck", "check_diagrams", "wasserstein"]
+__all__ = ["Cycle", "Diagrams", "bottleneck", "check_diagrams", "wasserstein"]
 
 Pairs = tuple[np.ndarray, np.ndarray]
+
+
+class Cycle(NamedTuple):
+    """A representative cycle of one class: its ``(birth, death)`` and its simplices, an int
+    ``(m, k)`` array of vertex indices, one row per edge (H1), triangle (H2), ... (cubical
+    complexes: corner indices, see :mod:`tda_pipe.tda.cycles`)."""
+
+    birth: float
+    death: float
+    simplices: np.ndarray
 
 
 class Diagrams(Sequence):
@@ -59,6 +74,9 @@ class Diagrams(Sequence):
         Library that computed them (``"giotto-ph"``, ``"gudhi"``, ``"ripser"``, ``"mst"``).
     coeff : int
         The prime ``p`` of the coefficient field Z/p the homology is over (default 2).
+    cycles : sequence, optional
+        Per dimension ``None`` or one int array of simplices per diagram row: the
+        representative cycles (:meth:`cycles`).
 
     Examples
     --------
@@ -80,6 +98,7 @@ class Diagrams(Sequence):
         filtration: str = "",
         backend: str = "",
         coeff: int = 2,
+        cycles: Sequence[Sequence[np.ndarray] | None] | None = None,
     ) -> None:
         self._dgms = tuple(check_diagram(d, f"H{p}") for p, d in enumerate(dgms))
         if not self._dgms:
@@ -93,6 +112,15 @@ class Diagrams(Sequence):
             ):
                 raise ValueError("pairs must hold one (birth, death) row pair per diagram point")
         self._pairs = pairs
+        if cycles is not None:
+            cycles = tuple(
+                None if c is None else [np.asarray(z, dtype=np.int64) for z in c] for c in cycles
+            )
+            if len(cycles) != len(self._dgms) or any(
+                c is not None and len(c) != len(dg) for c, dg in zip(cycles, self._dgms)
+            ):
+                raise ValueError("cycles must hold one array per diagram point of a dimension")
+        self._cycles = cycles
         self.filtration = filtration
         self.backend = backend
         self.coeff = int(coeff)
@@ -126,6 +154,38 @@ class Diagrams(Sequence):
         """Per dimension ``(birth_simplices, death_simplices)``, or ``None`` if not computed."""
         return self._pairs
 
+    @property
+    def cycle_dims(self) -> tuple[int, ...]:
+        """The dimensions that hold representative cycles (none unless computed)."""
+        return tuple(p for p, c in enumerate(self._cycles or ()) if c is not None)
+
+    def cycles(self, dim: int) -> list[Cycle]:
+        """One representative cycle per class of dimension ``dim``, most persistent first
+        (the order of :meth:`most_persistent`); computed by ``persistence(..., cycles=True)``.
+
+        Examples
+        --------
+        >>> from tda_pipe.tda.persistence import persistence
+        >>> angle = np.linspace(0, 2 * np.pi, 12, endpoint=False)  # a regular 12-gon
+        >>> d = persistence(np.column_stack([np.cos(angle), np.sin(angle)]), cycles=True)
+        >>> loop = d.cycles(1)[0]  # its sides, each edge a row of two point indices
+        >>> len(loop.simplices), round(loop.birth, 3), round(loop.death, 3)
+        (12, 0.518, 1.732)
+        """
+        held = self.cycle_dims
+        if dim not in held:
+            fix = (
+                f"dimensions {', '.join(f'H{p}' for p in held)} hold cycles"
+                if held
+                else "compute them with persistence(..., cycles=True)"
+            )
+            raise InputError(f"no representative cycles for H{dim}; {fix}")
+        dgm, cycles = self._dgms[dim], self._cycles[dim]
+        return [
+            Cycle(float(dgm[k, 0]), float(dgm[k, 1]), cycles[k])
+            for k in np.argsort(-self.lifetimes(dim), kind="stable")
+        ]
+
     def lifetimes(self, dim: int) -> np.ndarray:
         """``death - birth`` of every class in dimension ``dim`` (``inf`` for essential ones)."""
         dgm = self._dgms[dim]
@@ -143,20 +203,28 @@ class Diagrams(Sequence):
     def filter(self, min_persistence: float = 0.0) -> Diagrams:
         """A copy keeping only classes whose lifetime exceeds ``min_persistence``."""
         keep = [self.lifetimes(p) > min_persistence for p in range(len(self))]
-        pairs = None
+        pairs = cycles = None
         if self._pairs is not None:
             pairs = [(b[m], d[m]) for (b, d), m in zip(self._pairs, keep)]
+        if self._cycles is not None:
+            cycles = [
+                None if c is None else [z for z, k in zip(c, m) if k]
+                for c, m in zip(self._cycles, keep)
+            ]
         return Diagrams(
             [d[m] for d, m in zip(self._dgms, keep)],
             pairs,
             filtration=self.filtration,
             backend=self.backend,
             coeff=self.coeff,
+            cycles=cycles,
         )
 
     # -- serialisation -------------------------------------------------------------------
     def save(self, path: str | Path) -> Path:
-        """Write ``.npz`` arrays ``h0, h1, ...`` and ``h{p}_birth_simplex``, ``h{p}_death_simplex``.
+        """Write ``.npz`` arrays ``h0, h1, ...`` and ``h{p}_birth_simplex``, ``h{p}_death_simplex``;
+        cycles as ``h{p}_cycles`` (their simplices, one after the other) and
+        ``h{p}_cycle_offsets`` (where each row's cycle starts, and the end).
 
         The file is written to a temporary name first and renamed, so a reader never sees a
         half-written file.
@@ -174,6 +242,13 @@ class Diagrams(Sequence):
             for p, (b, d) in enumerate(self._pairs):
                 arrays[f"h{p}_birth_simplex"] = b
                 arrays[f"h{p}_death_simplex"] = d
+        for p, cycles in enumerate(self._cycles or ()):
+            if cycles is not None:
+                width = max((z.shape[1] for z in cycles), default=p + 1)
+                arrays[f"h{p}_cycles"] = np.concatenate(
+                    [np.empty((0, width), dtype=np.int64), *cycles]
+                )
+                arrays[f"h{p}_cycle_offsets"] = np.cumsum([0, *(len(z) for z in cycles)])
         arrays["meta"] = np.array(
             json.dumps(
                 {"filtration": self.filtration, "backend": self.backend, "coeff": self.coeff}
@@ -197,14 +272,17 @@ class Diagrams(Sequence):
                     pairs = [
                         (data[f"h{p}_birth_simplex"], data[f"h{p}_death_simplex"]) for p in dims
                     ]
+                cycles = None
+                if any(f"h{p}_cycles" in data.files for p in dims):
+                    cycles = [_read_cycles(data, p) for p in dims]
                 meta = json.loads(str(data["meta"])) if "meta" in data.files else {}
         except (OSError, ValueError) as exc:
             if isinstance(exc, InputError):
                 raise
             raise InputError(f"{path}: cannot read diagrams ({exc})") from exc
         try:
-            return cls(dgms, pairs, **meta)
-        except InputError as exc:
+            return cls(dgms, pairs, cycles=cycles, **meta)
+        except (InputError, ValueError) as exc:
             raise InputError(f"{path}: {exc}") from exc
 
     def to_dict(self) -> dict:
@@ -235,6 +313,15 @@ class Diagrams(Sequence):
             backend=data.get("backend", ""),
             coeff=data.get("coeff", 2),
         )
+
+
+def _read_cycles(data, p: int) -> list[np.ndarray] | None:
+    """The cycles of dimension ``p`` in a loaded ``.npz``, split at their offsets."""
+    if f"h{p}_cycles" not in data.files:
+        return None
+    offsets = data[f"h{p}_cycle_offsets"]
+    simplices = data[f"h{p}_cycles"]
+    return [simplices[a:b] for a, b in zip(offsets[:-1], offsets[1:])]
 
 
 def check_diagrams(diagrams, what: str = "diagrams") -> Diagrams:

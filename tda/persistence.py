@@ -195,6 +195,7 @@ def persistence(
     return_pairs: bool = False,
     n_threads: int = -1,
     coeff: int = 2,
+    cycles: bool = False,
 ) -> Diagrams:
     """Persistence diagrams of a point cloud, distance matrix, image or filtration object.
 
@@ -230,6 +231,10 @@ def persistence(
         single-threaded, since giotto-ph's multithreaded generators are unreliable.
     coeff : int
         A prime p: homology with coefficients in Z/p (default 2).
+    cycles : bool
+        Also compute one representative cycle per class of H1..H``max_dim``
+        (:meth:`Diagrams.cycles`; Rips, alpha and cubical filtrations over Z/2, with the
+        optional oineus extra; see :mod:`tda_pipe.tda.cycles`).
 
     Returns
     -------
@@ -262,7 +267,12 @@ def persistence(
             weights=weights,
         )
     coeff = check_coeff(coeff)
-    chosen = _choose_backend(filt, backend, max_dim, return_pairs, coeff)
+    if cycles:
+        from tda_pipe.tda.cycles import check_cycles
+
+        check_cycles(filt, max_dim, coeff)
+    # cycles are matched to the classes by their float64 values: an exact backend, as for pairs
+    chosen = _choose_backend(filt, backend, max_dim, return_pairs or cycles, coeff)
     logger.info("%s, backend %s", filt.describe(), chosen)
     _warn_if_slow(filt, max_dim, chosen)
     compute = BACKENDS[chosen].compute[filt.kind]
@@ -271,10 +281,16 @@ def persistence(
         pairs = None
     ordered = [_sorted(d, None if pairs is None else pairs[p]) for p, d in enumerate(dgms)]
     kind = "weighted-rips" if getattr(filt, "is_weighted", False) else filt.kind
+    representatives = None
+    if cycles:
+        from tda_pipe.tda.cycles import representatives as cycles_of
+
+        representatives = cycles_of(filt, [d for d, _ in ordered], max_dim)
     return Diagrams(
         [d for d, _ in ordered],
         None if pairs is None else [pr for _, pr in ordered],
         filtration=kind,
         backend=chosen,
         coeff=coeff,
+        cycles=representatives,
     )
