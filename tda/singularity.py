@@ -48,7 +48,14 @@ from tda_pipe.errors import InputError
 from tda_pipe.tda.diagrams import Diagrams, bottleneck
 from tda_pipe.tda.validation import check_points
 
-__all__ = ["SingularityScores", "euclidicity", "persistent_intrinsic_dimension"]
+__all__ = [
+    "AnnulusGrid",
+    "SingularityScores",
+    "annulus_pairs",
+    "ball_scores",
+    "euclidicity",
+    "persistent_intrinsic_dimension",
+]
 
 logger = logging.getLogger("tda_pipe")
 
@@ -100,17 +107,39 @@ class SingularityScores:
 
 
 @dataclass(frozen=True)
+class AnnulusGrid:
+    """How one ball is scored by :func:`ball_scores`: the radii and the annulus sizes.
+
+    Attributes
+    ----------
+    pairs : numpy.ndarray
+        ``(p, 2)`` radii ``(r, s)`` with ``r < s`` (:func:`annulus_pairs`).
+    dim : int
+        Dimension of the model space ``R^dim``.
+    max_points, min_points : int
+        Annuli with more points are thinned to ``max_points`` (seeded); with fewer than
+        ``min_points`` they are left out.
+    seed : int
+        Seed of the model samples and the thinning.
+    compare : bool
+        Compute Euclidicity (else only the intrinsic dimension, from barcodes cut at ``r``).
+    """
+
+    pairs: np.ndarray
+    dim: int
+    max_points: int
+    min_points: int
+    seed: int
+    compare: bool
+
+
+@dataclass(frozen=True)
 class _Plan:
     """Everything a worker needs besides the point indices it scores."""
 
     X: np.ndarray
     tree: KDTree
-    pairs: np.ndarray  # (p, 2) radii (r, s), r < s
-    dim: int
-    max_points: int
-    min_points: int
-    seed: int
-    compare: bool  # compute Euclidicity (else only the intrinsic dimension)
+    grid: AnnulusGrid
 
 
 # -- argument checks ------------------------------------------------------------------------
@@ -150,6 +179,20 @@ def _scale_pairs(X: np.ndarray, r, s, steps: int, k: int) -> np.ndarray:
         reference = _reference_radius(X, k)
         r = r if r is not None else tuple(f * reference for f in R_FRACTIONS)
         s = s if s is not None else tuple(f * reference for f in S_FRACTIONS)
+    return annulus_pairs(r, s, steps)
+
+
+def annulus_pairs(r, s, steps: int) -> np.ndarray:
+    """The ``(p, 2)`` radii ``(r, s)``, ``r < s``, of a ``steps x steps`` grid over two ranges.
+
+    ``r`` and ``s`` are radii or ``(low, high)`` ranges; an :class:`InputError` if no pair
+    has ``r < s``.
+
+    Examples
+    --------
+    >>> annulus_pairs((0.5, 1.0), (1.0, 2.0), 2).tolist()
+    [[0.5, 1.0], [0.5, 2.0], [1.0, 2.0]]
+    """
     r_range, s_range = _check_range("r", r), _check_range("s", s)
     if r_range[0] >= s_range[1]:
         raise InputError(
@@ -222,31 +265,60 @@ def _local_dimension(dgms: list[np.ndarray], t: float) -> int:
 
 
 def _annulus(
-    plan: _Plan, i: int, dist: np.ndarray, nbrs: np.ndarray, r: float, s: float, j: int
+    grid: AnnulusGrid, key: int, dist: np.ndarray, points: np.ndarray, r: float, s: float, j: int
 ) -> np.ndarray | None:
-    """Points of the annulus ``r <= d <= s`` around point ``i`` (thinned to ``k``), or None."""
-    inside = nbrs[(dist >= r) & (dist <= s)]
-    if len(inside) < plan.min_points:
+    """Points of the annulus ``r <= d <= s`` of a ball (thinned to ``max_points``), or None."""
+    inside = np.flatnonzero((dist >= r) & (dist <= s))
+    if len(inside) < grid.min_points:
         return None
-    if len(inside) > plan.max_points:
-        rng = np.random.default_rng([plan.seed, i, j])
-        inside = rng.choice(inside, plan.max_points, replace=False)
-    return plan.X[inside]
+    if len(inside) > grid.max_points:
+        rng = np.random.default_rng([grid.seed, key, j])
+        inside = rng.choice(inside, grid.max_points, replace=False)
+    return points[inside]
 
 
-def _score_point(plan: _Plan, i: int, dist: np.ndarray, nbrs: np.ndarray) -> tuple:
-    """(mean, max, peak r, peak s, intrinsic dimension, usable pairs) of point ``i``."""
+def ball_scores(grid: AnnulusGrid, key: int, dist: np.ndarray, points: np.ndarray) -> tuple:
+    """Euclidicity and intrinsic dimension of one point, from a ball of points around it.
+
+    Parameters
+    ----------
+    grid : AnnulusGrid
+    key : int
+        The point's number, which seeds its thinning (same key, same subsets).
+    dist : numpy.ndarray
+        ``(m,)`` distances from the point to ``points``; the ball must reach the largest
+        ``s`` of ``grid`` for the outer annuli to be whole.
+    points : numpy.ndarray
+        ``(m, d)`` the points of the ball.
+
+    Returns
+    -------
+    tuple
+        ``(mean, max, peak r, peak s, intrinsic dimension, usable pairs)``; ``(nan, nan, nan,
+        nan, -1, 0)`` where no annulus holds ``min_points`` points. Without ``compare`` the
+        first four are NaN.
+
+    Examples
+    --------
+    >>> from tda_pipe.datasets import circle
+    >>> X = circle(200, seed=0)
+    >>> grid = AnnulusGrid(annulus_pairs(0.2, 0.4, 1), 1, 80, 5, 0, compare=True)
+    >>> dist = np.linalg.norm(X - X[0], axis=1)
+    >>> mean, _, _, _, dim, usable = ball_scores(grid, 0, dist, X)
+    >>> dim, usable, bool(mean < 0.1)
+    (1, 1, True)
+    """
     scores, dims = [], []
     best = (-np.inf, np.nan, np.nan)
-    for j, (r, s) in enumerate(plan.pairs):
-        Y = _annulus(plan, i, dist, nbrs, r, s, j)
+    for j, (r, s) in enumerate(grid.pairs):
+        Y = _annulus(grid, key, dist, points, r, s, j)
         if Y is None:
             continue
-        thresh = np.inf if plan.compare else r * (1 + 1e-9)
-        dgms = _rips(Y, plan.dim - 1, thresh)
+        thresh = np.inf if grid.compare else r * (1 + 1e-9)
+        dgms = _rips(Y, grid.dim - 1, thresh)
         dims.append(_local_dimension(dgms, r))
-        if plan.compare:
-            model = _model_diagrams(plan.dim, len(Y), round(1000 * r / s), plan.seed)
+        if grid.compare:
+            model = _model_diagrams(grid.dim, len(Y), round(1000 * r / s), grid.seed)
             score = _bottleneck(dgms, [s * d for d in model], BOTTLENECK_ERROR * s)
             scores.append(score)
             if score > best[0]:
@@ -261,9 +333,9 @@ def _score_point(plan: _Plan, i: int, dist: np.ndarray, nbrs: np.ndarray) -> tup
 
 def _score_chunk(plan: _Plan, idx: np.ndarray) -> np.ndarray:
     """Rows ``(mean, max, peak r, peak s, dimension, usable pairs)`` for points ``idx``."""
-    s_max = float(plan.pairs[:, 1].max())
+    s_max = float(plan.grid.pairs[:, 1].max())
     nbrs, dists = plan.tree.query_radius(plan.X[idx], s_max, return_distance=True)
-    rows = [_score_point(plan, i, d, nb) for i, d, nb in zip(idx, dists, nbrs)]
+    rows = [ball_scores(plan.grid, i, d, plan.X[nb]) for i, d, nb in zip(idx, dists, nbrs)]
     return np.array(rows, dtype=np.float64).reshape(len(idx), 6)
 
 
@@ -307,7 +379,7 @@ def _plan(X, dim, r, s, steps, k, max_points, min_points, seed, compare) -> _Pla
     max_points = _check_int("max_points", max_points, min_points)
     seed = _check_int("seed", seed, 0)
     pairs = _scale_pairs(X, r, s, steps, k)
-    return _Plan(X, KDTree(X), pairs, dim, max_points, min_points, seed, compare)
+    return _Plan(X, KDTree(X), AnnulusGrid(pairs, dim, max_points, min_points, seed, compare))
 
 
 # -- public entry points ----------------------------------------------------------------------
@@ -374,7 +446,7 @@ def euclidicity(
     """
     plan = _plan(X, dim, r, s, steps, k, max_points, min_points, seed, True)
     result = _run(plan, n_jobs)
-    _warn_uncovered(result, plan.min_points)
+    _warn_uncovered(result, plan.grid.min_points)
     return SingularityScores(
         euclidicity=result[:, 0],
         euclidicity_max=result[:, 1],
@@ -382,9 +454,9 @@ def euclidicity(
         peak_s=result[:, 3],
         intrinsic_dim=result[:, 4].astype(np.int64),
         n_scales=result[:, 5].astype(np.int64),
-        r=np.unique(plan.pairs[:, 0]),
-        s=np.unique(plan.pairs[:, 1]),
-        dim=plan.dim,
+        r=np.unique(plan.grid.pairs[:, 0]),
+        s=np.unique(plan.grid.pairs[:, 1]),
+        dim=plan.grid.dim,
     )
 
 
@@ -432,5 +504,5 @@ def persistent_intrinsic_dimension(
         max_dim = min(np.shape(X)[1] if np.ndim(X) == 2 else 1, 3)
     plan = _plan(X, max_dim, r, s, steps, k, max_points, min_points, seed, False)
     result = _run(plan, n_jobs)
-    _warn_uncovered(result, plan.min_points)
+    _warn_uncovered(result, plan.grid.min_points)
     return result[:, 4].astype(np.int64)
