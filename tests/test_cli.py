@@ -221,3 +221,33 @@ def test_the_summary_is_whole_at_any_width_and_in_a_file(tmp_path):
             assert " ".join(str(v) for v in d["betti"].values()) in done.stdout
         assert "…" not in done.stdout
         assert max(len(line) for line in done.stdout.splitlines()) <= int(width)
+
+
+# --- start-up ---------------------------------------------------------------------------------
+
+_HEAVY = {"torch", "dask", "distributed", "trimesh"}
+_IMPORTED = (
+    "import sys\n"
+    "{code}\n"
+    "print('heavy:' + ','.join(sorted({{m.split('.')[0] for m in sys.modules}} & {heavy!r})))\n"
+)
+
+
+def _heavy_imports(code: str, cwd: Path) -> set[str]:
+    """The heavy packages a fresh interpreter has imported after running ``code``."""
+    script = _IMPORTED.format(code=code, heavy=_HEAVY)
+    env = {**os.environ, "TDA_PIPE_CACHE_DIR": str(cwd / "cache")}
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=cwd, env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    line = done.stdout.strip().splitlines()[-1]
+    return set(filter(None, line.removeprefix("heavy:").split(",")))
+
+
+def test_import_and_analyze_of_a_point_cloud_load_no_torch_dask_or_trimesh(tmp_path):
+    np.save(tmp_path / "cloud.npy", np.random.default_rng(0).normal(size=(50, 2)))
+    assert _heavy_imports("import tda_pipe, tda_pipe.cli", tmp_path) == set()
+    analyze = "from tda_pipe.cli import main\nassert main(['analyze', 'cloud.npy', '-q']) == 0"
+    assert _heavy_imports(analyze, tmp_path) == set()
+    assert (tmp_path / "cloud_tda" / "diagrams.npz").is_file()
