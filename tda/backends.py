@@ -26,6 +26,7 @@ import numpy as np
 from scipy import sparse
 
 from tda_pipe.errors import InputError
+from tda_pipe.tda.alpha_delaunay import DIMENSIONS, alpha_delaunay
 from tda_pipe.tda.filtrations import (
     AlphaFiltration,
     CubicalFiltration,
@@ -40,6 +41,7 @@ __all__ = [
     "Backend",
     "RankedFlag",
     "alpha_gudhi",
+    "alpha_union_find",
     "cubical_gudhi",
     "full_rips_top_simplices",
     "giotto_refuses",
@@ -615,6 +617,24 @@ def alpha_gudhi(
     return _simplex_pairs_result(st, max_dim, filt.points.shape[1] + 1, _alpha_scale)
 
 
+def alpha_union_find(
+    filt: AlphaFiltration,
+    max_dim: int,
+    n_threads: int = -1,
+    coeff: int = 2,
+    with_pairs: bool = True,
+) -> Result:
+    """The alpha complex in R^2 or R^3 by union-find on its Delaunay triangulation and the
+    dual graph (:mod:`tda_pipe.tda.alpha_delaunay`); gudhi's where qhull cannot triangulate
+    the points (too few, or all on a line or a plane)."""
+    from scipy.spatial import QhullError
+
+    try:
+        return alpha_delaunay(filt.points, max_dim, with_pairs)
+    except QhullError:
+        return alpha_gudhi(filt, max_dim, coeff=coeff, with_pairs=with_pairs)
+
+
 def lower_star_gudhi(
     filt: LowerStarFiltration,
     max_dim: int,
@@ -677,6 +697,7 @@ class Backend:
     coefficients: bool = True  # takes any prime field Z/p
     threads: bool = False  # uses several threads on one filtration
     thresholds: bool = True  # Rips with a threshold
+    point_dims: tuple[int, ...] | None = None  # alpha: the dimensions of space it takes
     note: str = ""  # one line for the help
 
     def available(self) -> bool:
@@ -688,6 +709,14 @@ class Backend:
 #: filtration kind and can do what is asked).
 REGISTRY: tuple[Backend, ...] = (
     Backend("mst", {"rips": rips_mst}, "numpy", max_dim=0, note="H0 of Rips, a spanning tree"),
+    Backend(
+        "delaunay",
+        {"alpha": alpha_union_find},
+        "numba",
+        coefficients=False,
+        point_dims=DIMENSIONS,
+        note="alpha in R^2 and R^3, union-find on the Delaunay triangulation (numba)",
+    ),
     Backend(
         "gudhi",
         {

@@ -42,10 +42,13 @@ def check_coeff(coeff, option: str = "coeff") -> int:
     return int(coeff)
 
 
-def _cannot(b: backends.Backend, kind: str, max_dim: int, pairs: bool, coeff: int) -> str:
+def _cannot(b: backends.Backend, filt: Filtration, max_dim: int, pairs: bool, coeff: int) -> str:
     """Why ``b`` cannot do what is asked (empty: it can)."""
+    kind = filt.kind
     if kind not in b.compute:
         return f"cannot compute a {kind} filtration"
+    if b.point_dims is not None and filt.points.shape[1] not in b.point_dims:
+        return f"takes points in R^{' or R^'.join(map(str, b.point_dims))} only"
     if b.max_dim is not None and max_dim > b.max_dim:
         return f"computes H0..H{b.max_dim} only (max_dim={max_dim} asked)"
     if pairs and not b.pairs:
@@ -63,13 +66,13 @@ def _choose_backend(
     if backend not in ALL_BACKENDS:
         raise InputError(f"unknown backend {backend!r}; choose one of {', '.join(ALL_BACKENDS)}")
     able = [
-        b.name for b in backends.REGISTRY if not _cannot(b, filt.kind, max_dim, return_pairs, coeff)
+        b.name for b in backends.REGISTRY if not _cannot(b, filt, max_dim, return_pairs, coeff)
     ]
     if backend == "auto":
         if not able:
             raise InputError(f"no installed backend computes a {filt.kind} filtration")
         return able[0]
-    why = _cannot(BACKENDS[backend], filt.kind, max_dim, return_pairs, coeff)
+    why = _cannot(BACKENDS[backend], filt, max_dim, return_pairs, coeff)
     if why:
         instead = f"use {' or '.join(able)} (or auto)" if able else "use another filtration"
         raise InputError(f"backend {backend!r} {why}; {instead}")
