@@ -450,7 +450,10 @@ def alpha_persistence(x: torch.Tensor, max_dim: int = 1, *, coeff: int = 2) -> T
     check_tensor(x, "x", 2)
     X = _numpy(x)
     st = gudhi.AlphaComplex(points=X).create_simplex_tree()
-    diagrams = persistence(X, max_dim, filtration="alpha", return_pairs=True, coeff=coeff)
+    # gudhi's pairs: their simplices are looked up in gudhi's complex, st
+    diagrams = persistence(
+        X, max_dim, filtration="alpha", backend="gudhi", return_pairs=True, coeff=coeff
+    )
 
     def origin(simplex: list[int], value: float) -> list[int]:
         """The coface of a non-Gabriel ``simplex`` whose squared circumradius is its value."""
