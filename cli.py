@@ -796,7 +796,7 @@ def train_filtration_command(
     with _progress(quiet, epochs, "training") as bar:
 
         def progress(stats) -> None:
-            text = f"loss {stats.train_loss:.3f}, test accuracy {stats.test_acc:.2f}"
+            text = f"loss {stats.train_loss:.3f}, validation accuracy {stats.val_acc:.2f}"
             bar.update(advance=1, description=text)
 
         result = train_filtration_job(data, out, options, progress=progress, overwrite=overwrite)

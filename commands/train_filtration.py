@@ -105,10 +105,10 @@ def train_filtration_job(
 
     ``out`` receives ``model.pt`` (parameters and configuration, for
     :meth:`~tda_pipe.models.topological_classifier.TopologicalClassifier.load`),
-    ``metrics.json`` (per-epoch train/test accuracy and loss, the final values, the split, the
-    options and the timings), ``curves.png`` (accuracy and loss per epoch) and ``weights.png``
-    (a few clouds coloured by their point weights beside their H0/H1 diagrams; not written
-    for ``mode="none"``, which has no filtration).
+    ``metrics.json`` (per-epoch train/validation accuracy and loss, the chosen epoch's values
+    and test score, the split, the options and the timings), ``curves.png`` (accuracy and
+    loss per epoch) and ``weights.png`` (a few clouds coloured by their point weights beside
+    their H0/H1 diagrams; not written for ``mode="none"``, which has no filtration).
 
     Parameters
     ----------
@@ -158,12 +158,13 @@ def train_filtration_job(
         raise InputError(f"{data_folder}: {exc}") from exc
     seconds["train"] = round(time.perf_counter() - start - seconds["load"], 4)
     history = result.history
-    metrics = {name: values[-1] for name, values in history.items()}
+    metrics = {"best_epoch": result.best_epoch, **result.metrics}
     report = {
         "data": {
             "folder": str(data_folder),
             "clouds": len(collection),
             "classes": collection.classes,
+            "validation": [collection.names[i] for i in result.val_index],
             "test": [collection.names[i] for i in result.test_index],
         },
         "final": metrics,
@@ -177,12 +178,12 @@ def train_filtration_job(
 
 
 def plot_curves(history: dict[str, list[float]], title: str | None = None) -> Figure:
-    """Train and test accuracy and loss per epoch, side by side.
+    """Train and validation accuracy and loss per epoch, side by side.
 
     Examples
     --------
     >>> h = {"train_loss": [1.0, 0.5], "train_acc": [0.5, 0.8],
-    ...      "test_loss": [1.1, 0.7], "test_acc": [0.4, 0.7]}
+    ...      "val_loss": [1.1, 0.7], "val_acc": [0.4, 0.7]}
     >>> [ax.get_title() for ax in plot_curves(h).axes]
     ['accuracy', 'cross-entropy loss']
     """
@@ -191,7 +192,7 @@ def plot_curves(history: dict[str, list[float]], title: str | None = None) -> Fi
     for ax, key, name in zip(
         fig.subplots(1, 2), ("acc", "loss"), ("accuracy", "cross-entropy loss")
     ):
-        for split, colour in (("train", "C0"), ("test", "C1")):
+        for split, colour in (("train", "C0"), ("val", "C1")):
             ax.plot(epochs, history[f"{split}_{key}"], color=colour, label=split)
         ax.set(xlabel="epoch", title=name)
         ax.grid(color="0.9")

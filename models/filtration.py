@@ -7,7 +7,13 @@ cloud get the same (permuted) weights. Each point is described by its *distance 
 its sorted distances to its ``k`` nearest neighbours, divided by the cloud's mean profile
 value (so the weights scale with the cloud). A per-point MLP embeds the profiles, a
 DeepSets-style mean over the points adds a global context, and a second MLP maps each point's
-embedding and the context to a weight ``>= 0`` (softplus), times the cloud's scale.
+embedding and the context to a number ``z``.
+
+The weight of a point is ``base * exp(z)`` when a base filtration is given (a learned
+multiplicative correction of, say, the distance-to-measure weights), or
+``softplus(z) * scale`` without one (``scale`` the cloud's mean profile value). The last
+layer starts at zero, so an untrained network returns the base weights exactly, or the
+constant ``log(2) * scale`` (a shifted Rips filtration) without a base.
 
 The weights define a weighted Rips filtration (Anai et al.; vertex ``i`` at ``w_i``, edge at
 ``max(w_i, w_j, (d_ij + w_i + w_j) / 2)``), whose persistence is differentiable in them
@@ -18,9 +24,13 @@ Examples
 --------
 >>> import torch
 >>> net = FiltrationNet(k=8)
->>> w = net(torch.randn(100, 3))
+>>> x = torch.randn(100, 3)
+>>> w = net(x)
 >>> w.shape, bool((w >= 0).all())
 (torch.Size([100]), True)
+>>> base = torch.rand(100)
+>>> bool(torch.equal(net(x, base), base))  # untrained: the base weights themselves
+True
 """
 
 from __future__ import annotations
@@ -31,17 +41,10 @@ import torch
 from torch import nn
 from torch.nn import functional as nnf
 
+from tda_pipe.models.training import mlp
 from tda_pipe.tda.differentiable import pairwise_distances
 
-__all__ = ["FiltrationNet", "distance_profiles", "mlp"]
-
-
-def mlp(widths: Sequence[int]) -> nn.Sequential:
-    """Linear layers of ``widths``, each but the last followed by a ReLU."""
-    layers: list[nn.Module] = []
-    for a, b in zip(widths[:-1], widths[1:]):
-        layers += [nn.Linear(a, b), nn.ReLU()]
-    return nn.Sequential(*layers[:-1])
+__all__ = ["FiltrationNet", "distance_profiles"]
 
 
 def distance_profiles(points: torch.Tensor, k: int) -> torch.Tensor:
@@ -81,6 +84,8 @@ class FiltrationNet(nn.Module):
     >>> torch.manual_seed(0)
     <torch._C.Generator object at ...>
     >>> net = FiltrationNet(k=4).double()
+    >>> with torch.no_grad():
+    ...     _ = net.head[-1].weight.normal_()  # a trained-looking correction
     >>> x = torch.randn(20, 3, dtype=torch.float64)
     >>> q, _ = torch.linalg.qr(torch.randn(3, 3, dtype=torch.float64))  # a rotation/reflection
     >>> perm = torch.randperm(20)
@@ -97,21 +102,31 @@ class FiltrationNet(nn.Module):
         self.k = k
         self.local = mlp([k, hidden, hidden])
         self.head = mlp([2 * hidden, hidden, 1])
-        with torch.no_grad():  # start at about 0.7 x the mean neighbour distance (DTM-like)
+        with torch.no_grad():  # z = 0: the base weights, or a constant without a base
+            self.head[-1].weight.zero_()
             self.head[-1].bias.zero_()
 
     def forward(
-        self, points: torch.Tensor | Sequence[torch.Tensor]
+        self,
+        points: torch.Tensor | Sequence[torch.Tensor],
+        base: torch.Tensor | Sequence[torch.Tensor] | None = None,
     ) -> torch.Tensor | list[torch.Tensor]:
-        """``(n,)`` non-negative weights of an ``(n, d)`` cloud, or a list for a list of clouds."""
-        if isinstance(points, torch.Tensor):
-            return self._weights(points)
-        return [self._weights(p) for p in points]
+        """``(n,)`` non-negative weights of an ``(n, d)`` cloud, or a list for a list of clouds.
 
-    def _weights(self, points: torch.Tensor) -> torch.Tensor:
+        ``base`` (one ``(n,)`` tensor per cloud, e.g. DTM weights) is the filtration the
+        network corrects: the weights are ``base * exp(z)``.
+        """
+        if isinstance(points, torch.Tensor):
+            return self._weights(points, base)
+        bases = [None] * len(points) if base is None else base
+        return [self._weights(p, b) for p, b in zip(points, bases, strict=True)]
+
+    def _weights(self, points: torch.Tensor, base: torch.Tensor | None) -> torch.Tensor:
         profiles = distance_profiles(points, self.k)
         scale = profiles.mean().clamp_min(torch.finfo(profiles.dtype).tiny)
         features = nnf.relu(self.local(profiles / scale))
         context = features.mean(0, keepdim=True).expand_as(features)
         z = self.head(torch.cat([features, context], dim=1)).squeeze(1)
-        return nnf.softplus(z) * scale
+        if base is None:
+            return nnf.softplus(z) * scale
+        return base * torch.exp(z)

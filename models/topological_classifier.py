@@ -11,7 +11,10 @@ reaches the filtration network through the persistence values.
 
 The filtration is chosen by ``mode``:
 
-- ``"learned"``: the network's weights (the paper's method);
+- ``"learned"``: the network's weights (the paper's method). With ``start="dtm"`` (the
+  default) the network learns a multiplicative correction of the DTM weights and starts at
+  them exactly; with ``start="rips"`` it starts from constant weights (a shifted Rips
+  filtration), as in the paper;
 - ``"rips"``: all weights zero, the Vietoris–Rips filtration (values are half distances);
 - ``"dtm"``: fixed distance-to-measure weights (Anai et al.), robust to outliers;
 - ``"none"``: no topology at all: a DeepSets classifier (Zaheer et al., NeurIPS 2017) over each
@@ -21,20 +24,25 @@ The filtration is chosen by ``mode``:
 centred and scaled to unit root-mean-square radius first, so the whole model is invariant to
 rotations, reflections, translations, scaling and permutations of a cloud.
 
+Training (:func:`train_filtration_classifier`) holds out a stratified test split, carves a
+validation split out of the rest, and returns the model of the epoch with the best validation
+accuracy: the test clouds are never used to choose anything.
+
 Examples
 --------
 >>> from tda_pipe.datasets.collection import shape_collection
 >>> data = shape_collection(per_class=6, n_points=80, classes=["sphere", "torus"], seed=0)
->>> result = train_filtration_classifier(data, epochs=2, n_points=64, seed=0)
->>> sorted(result.history), len(result.history["test_acc"])
-(['test_acc', 'test_loss', 'train_acc', 'train_loss'], 2)
+>>> result = train_filtration_classifier(
+...     data.clouds, data.labels, classes=data.classes, epochs=3, filtration_epochs=1,
+...     n_points=64, seed=0)
+>>> sorted(result.history), sorted(result.metrics)[:2]
+(['train_acc', 'train_loss', 'val_acc', 'val_loss'], ['test_acc', 'test_loss'])
 >>> result.model.predict(data.clouds[:2]).shape
 (2,)
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -45,20 +53,23 @@ import torch
 from torch import nn
 from torch.nn import functional as nnf
 
-from tda_pipe.datasets.collection import ShapeCollection
 from tda_pipe.errors import InputError
-from tda_pipe.models.filtration import FiltrationNet, distance_profiles, mlp
+from tda_pipe.models.filtration import FiltrationNet, distance_profiles
+from tda_pipe.models.training import EpochStats, check_schedule, fit, mlp, seeded
 from tda_pipe.tda.differentiable import TorchDiagrams, weighted_rips_persistence
 from tda_pipe.tda.filtrations import dtm_weights
+from tda_pipe.tda.sampling import random_rows
+from tda_pipe.tda.validation import check_choice, check_int, check_real
 
 __all__ = [
     "MODES",
+    "STARTS",
     "ClassifierConfig",
+    "ClassifierResult",
     "EpochStats",
     "GaussianDiagramLayer",
     "PointDeepSets",
     "TopologicalClassifier",
-    "TrainResult",
     "check_training",
     "train_filtration_classifier",
 ]
@@ -66,7 +77,10 @@ __all__ = [
 MODES = ("learned", "rips", "dtm", "none")
 """Filtrations of :class:`TopologicalClassifier`; ``"none"`` classifies without topology."""
 
-_FORMAT = 1  # version of the file written by TopologicalClassifier.save
+STARTS = ("dtm", "rips")
+"""What a learned filtration starts from: the DTM weights (corrected) or constant weights."""
+
+_FORMAT = 2  # version of the file written by TopologicalClassifier.save
 
 Diagram = list[torch.Tensor]  # the finite (birth, death) points of H0 and H1 of one cloud
 
@@ -88,9 +102,14 @@ class ClassifierConfig:
     grid : int
         The PersLay layer has ``grid x grid`` Gaussians per homology dimension.
     dtm_k : int
-        Neighbours of the DTM weights (``mode="dtm"``), the point itself included.
+        Neighbours of the DTM weights (``mode="dtm"``, and ``"learned"`` started at DTM), the
+        point itself included.
     deepsets : bool
         Concatenate the DeepSets embedding of the points to the diagram vectors.
+    start : str
+        ``mode="learned"`` only: ``"dtm"``, a learned correction ``dtm * exp(z)`` that starts
+        at the DTM weights, or ``"rips"``, weights ``softplus(z) * scale`` that start constant
+        (see :data:`STARTS`).
     """
 
     classes: tuple[str, ...]
@@ -100,6 +119,7 @@ class ClassifierConfig:
     grid: int = 4
     dtm_k: int = 10
     deepsets: bool = False
+    start: str = "dtm"
 
 
 class GaussianDiagramLayer(nn.Module):
@@ -114,8 +134,9 @@ class GaussianDiagramLayer(nn.Module):
     --------
     >>> import torch
     >>> layer = GaussianDiagramLayer(grid=3)
-    >>> layer(torch.tensor([[0.1, 0.5], [0.2, 0.25]])).shape
-    torch.Size([9])
+    >>> diagram = torch.tensor([[0.1, 0.5], [0.2, 0.25]])
+    >>> layer(diagram).shape, layer([diagram, diagram[:1]]).shape
+    (torch.Size([9]), torch.Size([2, 9]))
     """
 
     def __init__(self, grid: int = 4, span: tuple[float, float] = (1.0, 0.5)) -> None:
@@ -125,12 +146,19 @@ class GaussianDiagramLayer(nn.Module):
         sigma = torch.tensor(span) / grid
         self.log_sigma = nn.Parameter(sigma.log().repeat(grid * grid, 1))
 
-    def forward(self, diagram: torch.Tensor) -> torch.Tensor:
-        """``(grid**2,)`` features of a ``(k, 2)`` diagram of finite points."""
-        persistence = diagram[:, 1] - diagram[:, 0]
-        x = torch.stack([diagram[:, 0], persistence], dim=1)
+    def forward(self, diagram: torch.Tensor | Sequence[torch.Tensor]) -> torch.Tensor:
+        """``(grid**2,)`` features of a ``(k, 2)`` diagram of finite points, or a
+        ``(len(diagram), grid**2)`` stack of them for a list of diagrams (computed at once)."""
+        if isinstance(diagram, torch.Tensor):
+            return self.forward([diagram])[0]
+        owner = torch.repeat_interleave(torch.tensor([len(d) for d in diagram]))
+        points = torch.cat(list(diagram))
+        persistence = points[:, 1] - points[:, 0]
+        x = torch.stack([points[:, 0], persistence], dim=1)
         scaled = (x[:, None, :] - self.centres) / self.log_sigma.exp()
-        return (persistence[:, None] * torch.exp(-(scaled**2).sum(-1))).sum(0)
+        features = persistence[:, None] * torch.exp(-(scaled**2).sum(-1))
+        out = features.new_zeros(len(diagram), features.shape[1])
+        return out.index_add(0, owner.to(features.device), features)
 
 
 class PointDeepSets(nn.Module):
@@ -160,6 +188,8 @@ class TopologicalClassifier(nn.Module):
     Parameters
     ----------
     config : ClassifierConfig
+    n_jobs : int or None, default 1
+        Threads for the persistence of a batch (``None``: all cores); not saved.
 
     Examples
     --------
@@ -170,20 +200,18 @@ class TopologicalClassifier(nn.Module):
     torch.Size([2, 2])
     """
 
-    def __init__(self, config: ClassifierConfig) -> None:
+    def __init__(self, config: ClassifierConfig, n_jobs: int | None = 1) -> None:
         super().__init__()
         if not isinstance(config, ClassifierConfig):
             raise InputError(
                 f"TopologicalClassifier takes a ClassifierConfig, got {type(config).__name__}; "
                 "e.g. TopologicalClassifier(ClassifierConfig(classes=('circle', 'disc')))"
             )
-        if config.mode not in MODES:
-            raise InputError(f"unknown mode {config.mode!r}; choose {', '.join(MODES)}")
+        check_choice(config.mode, "mode", MODES)
+        check_choice(config.start, "start", STARTS)
         self.config = config
+        self.n_jobs = n_jobs
         topology = config.mode != "none"
-        self.filtration = (
-            FiltrationNet(config.k, config.hidden) if config.mode == "learned" else None
-        )
         self.vectorizers = nn.ModuleList(
             [GaussianDiagramLayer(config.grid) for _ in range(2 if topology else 0)]
         )
@@ -191,6 +219,10 @@ class TopologicalClassifier(nn.Module):
         self.points = PointDeepSets(config.k, config.hidden) if uses_points else None
         width = 2 * config.grid**2 * topology + config.hidden * uses_points
         self.head = mlp([width, config.hidden, len(config.classes)])
+        # built last, so that every other layer starts as in the fixed modes with the same seed
+        self.filtration = (
+            FiltrationNet(config.k, config.hidden) if config.mode == "learned" else None
+        )
 
     @property
     def fixed_filtration(self) -> bool:
@@ -202,13 +234,15 @@ class TopologicalClassifier(nn.Module):
         return self._weights([_normalise(c) for c in clouds])
 
     def _weights(self, normalised: list[torch.Tensor]) -> list[torch.Tensor]:
-        if self.config.mode == "learned":
-            return self.filtration(normalised)
-        if self.config.mode == "dtm":
-            return [
+        mode, start = self.config.mode, self.config.start
+        if mode == "dtm" or (mode == "learned" and start == "dtm"):
+            dtm = [
                 torch.as_tensor(dtm_weights(c.detach().cpu().numpy(), self.config.dtm_k)).to(c)
                 for c in normalised
             ]
+            return dtm if mode == "dtm" else self.filtration(normalised, dtm)
+        if mode == "learned":
+            return self.filtration(normalised)
         return [c.new_zeros(len(c)) for c in normalised]
 
     def persistence(self, clouds: Sequence[torch.Tensor]) -> list[TorchDiagrams]:
@@ -217,7 +251,7 @@ class TopologicalClassifier(nn.Module):
             raise InputError("a classifier with mode 'none' computes no diagrams")
         normalised = [_normalise(c) for c in clouds]
         weights = self._weights(normalised)
-        return weighted_rips_persistence(normalised, weights, max_dim=1, n_jobs=1)
+        return weighted_rips_persistence(normalised, weights, max_dim=1, n_jobs=self.n_jobs)
 
     def diagrams(self, clouds: Sequence[torch.Tensor]) -> list[Diagram]:
         """The finite H0 and H1 points of :meth:`persistence`: what the PersLay layers see."""
@@ -232,11 +266,7 @@ class TopologicalClassifier(nn.Module):
         parts = []
         if self.config.mode != "none":
             diagrams = self.diagrams(clouds) if diagrams is None else diagrams
-            parts.append(
-                torch.stack(
-                    [torch.cat([v(d) for v, d in zip(self.vectorizers, dg)]) for dg in diagrams]
-                )
-            )
+            parts += [v([dg[p] for dg in diagrams]) for p, v in enumerate(self.vectorizers)]
         if self.points is not None:
             parts.append(torch.stack([self.points(_normalise(c)) for c in clouds]))
         return self.head(torch.cat(parts, dim=1))
@@ -261,7 +291,10 @@ class TopologicalClassifier(nn.Module):
         """A model written by :meth:`save`, in evaluation mode."""
         state = torch.load(path, map_location="cpu", weights_only=True)
         if not isinstance(state, dict) or state.get("format") != _FORMAT:
-            raise InputError(f"{path}: not a filtration-classifier file of format {_FORMAT}")
+            raise InputError(
+                f"{path}: not a filtration-classifier file of format {_FORMAT}; "
+                "train it again with this version"
+            )
         config = dict(state["config"], classes=tuple(state["config"]["classes"]))
         model = cls(ClassifierConfig(**config))
         model.load_state_dict(state["state"])
@@ -275,100 +308,124 @@ def _normalise(cloud: torch.Tensor) -> torch.Tensor:
     return centred / radius
 
 
-class EpochStats(NamedTuple):
-    """What the ``progress`` callback of :func:`train_filtration_classifier` receives."""
-
-    epoch: int
-    epochs: int
-    train_loss: float
-    train_acc: float
-    test_loss: float
-    test_acc: float
+# ------------------------------------------------------------------ training
 
 
-class TrainResult(NamedTuple):
-    """The trained model (evaluation mode), per-epoch history and the train/test split.
+class ClassifierResult(NamedTuple):
+    """The selected model (evaluation mode), the per-epoch history and the split.
 
-    ``history`` holds ``train_loss``, ``train_acc`` (means over the epoch's batches) and
-    ``test_loss``, ``test_acc`` (after the epoch); ``train_index``/``test_index`` are rows of
-    the data.
+    ``history`` holds, per epoch, ``train_loss`` and ``train_acc`` (means over the epoch's
+    batches), ``val_loss`` and ``val_acc`` (after the epoch). ``best_epoch`` (from 1) is the
+    epoch of the returned model, the one with the best validation accuracy (ties: the lower
+    validation loss, then the earlier epoch); ``metrics`` holds that epoch's values and the
+    returned model's ``test_loss`` and ``test_acc``: the test clouds are scored once, at the
+    end. The ``*_index`` arrays are rows of the clouds given.
     """
 
     model: TopologicalClassifier
     history: dict[str, list[float]]
+    best_epoch: int
+    metrics: dict[str, float]
     train_index: np.ndarray
+    val_index: np.ndarray
     test_index: np.ndarray
 
 
 def train_filtration_classifier(
-    data: ShapeCollection | Sequence[np.ndarray],
-    labels: Sequence[int] | np.ndarray | None = None,
+    clouds: Sequence[np.ndarray],
+    labels: Sequence[int] | Sequence[str] | np.ndarray | None = None,
     *,
+    classes: Sequence[str] | None = None,
     mode: str = "learned",
-    epochs: int = 50,
+    epochs: int = 60,
+    filtration_epochs: int = 15,
     lr: float = 5e-3,
     batch_size: int = 16,
     n_points: int = 128,
     test_fraction: float = 0.3,
+    val_fraction: float = 0.2,
     seed: int = 0,
     k: int = 16,
     hidden: int = 32,
     grid: int = 4,
     dtm_k: int = 10,
     deepsets: bool = False,
+    start: str = "dtm",
+    n_jobs: int | None = None,
     progress: Callable[[EpochStats], None] | None = None,
-) -> TrainResult:
+) -> ClassifierResult:
     """Train a :class:`TopologicalClassifier` end to end with Adam and cross-entropy.
 
-    Each cloud is subsampled once to ``n_points`` random points; the clouds are split into
-    train and test sets, stratified by class. With a fixed filtration (``"rips"``, ``"dtm"``)
-    the diagrams are computed once; with ``"learned"`` they are recomputed, with gradients, in
-    every step. The same ``seed`` gives the same model, history and split; the global torch
-    random state is left as it was.
+    Each cloud is subsampled once to ``n_points`` random points. A stratified ``test_fraction``
+    of each class is held out for testing and a stratified ``val_fraction`` of the rest for
+    validation; the model of the epoch with the best validation accuracy is returned.
+
+    Training runs in two phases of the same kind: first the filtration stays at its start (for
+    ``"learned"`` started at DTM that is the DTM filtration; its diagrams are computed once),
+    then, for the last ``filtration_epochs`` epochs, a learned filtration is trained with the
+    rest, its diagrams recomputed with gradients in every step.
+    Each phase runs Adam with its own cosine-annealed learning rate from ``lr``. The fixed
+    modes (``"rips"``, ``"dtm"``, ``"none"``) run the same two phases, so with the same
+    ``seed`` a learned filtration whose correction stayed at zero would give the DTM model.
+    The same ``seed`` gives the same model, history and split; the global torch random state
+    is left as it was.
 
     Parameters
     ----------
-    data : ShapeCollection or sequence of numpy.ndarray
-        A collection (its labels and class names are used), or ``(n_i, d)`` clouds.
-    labels : sequence of int or str, optional
-        One label per cloud, required with clouds and ignored with a collection.
+    clouds : sequence of numpy.ndarray
+        ``(n_i, d)`` clouds. An object with ``clouds``, ``labels`` and ``classes`` attributes
+        (a :class:`~tda_pipe.datasets.collection.ShapeCollection`) is taken apart.
+    labels : sequence of int or str
+        One label per cloud (integers index ``classes`` when it is given).
+    classes : sequence of str, optional
+        Names of the integer labels; default: the sorted distinct labels.
     mode : str, default "learned"
         ``"learned"``, ``"rips"``, ``"dtm"`` or ``"none"`` (see :data:`MODES`).
-    epochs : int, default 50
-        Passes over the training clouds.
+    epochs : int, default 60
+        Passes over the training clouds, both phases together.
+    filtration_epochs : int, default 15
+        Length of the second phase (all epochs if ``epochs`` is smaller; 0 keeps the start).
     lr : float, default 5e-3
-        Adam learning rate.
+        Adam learning rate at the start of each phase.
     batch_size : int, default 16
         Clouds per step.
     n_points : int, default 128
-        Points kept per cloud (weighted Rips H1 of 128 points takes a few milliseconds).
-    test_fraction : float, default 0.3
-        Share of each class held out for testing, in (0, 1).
+        Points kept per cloud (weighted Rips H1 of 128 points takes about 10 ms).
+    test_fraction, val_fraction : float, default 0.3 and 0.2
+        Shares of each class held out for testing, and of the rest for validation, in (0, 1).
     seed : int, default 0
         Seed of the subsampling, the split, the initial weights and the shuffling.
-    k, hidden, grid, dtm_k, deepsets
+    k, hidden, grid, dtm_k, deepsets, start
         The model's :class:`ClassifierConfig`.
+    n_jobs : int or None, default None
+        Threads for the persistence of a batch (``None``: all cores).
     progress : callable, optional
-        Called with an :class:`EpochStats` after each epoch.
+        Called with an :class:`~tda_pipe.models.training.EpochStats` after each epoch (its
+        values are those of ``history``).
 
     Returns
     -------
-    TrainResult
+    ClassifierResult
 
     Raises
     ------
     InputError
-        Bad option values, labels that do not match the clouds, a class with fewer than two
-        clouds, or clouds with too few points or non-finite values.
+        Bad option values, labels that do not match the clouds, a single class, a class with
+        too few clouds for the three splits, or clouds with too few points or non-finite values.
 
     Examples
     --------
-    >>> from tda_pipe.datasets.collection import shape_collection
-    >>> data = shape_collection(per_class=6, n_points=80, classes=["sphere", "torus"], seed=1)
-    >>> result = train_filtration_classifier(data, mode="rips", epochs=3, n_points=64)
-    >>> len(result.history["test_acc"]), len(result.test_index), result.model.config.classes
-    (3, 4, ('sphere', 'torus'))
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> blobs = [rng.normal(size=(40, 3)) for _ in range(6)]
+    >>> rings = [np.c_[np.cos(t), np.sin(t), 0 * t] for t in rng.uniform(0, 7, (6, 40))]
+    >>> result = train_filtration_classifier(
+    ...     blobs + rings, ["blob"] * 6 + ["ring"] * 6, mode="rips", epochs=3, k=8)
+    >>> len(result.history["val_acc"]), len(result.test_index), result.model.config.classes
+    (3, 4, ('blob', 'ring'))
     """
+    if hasattr(clouds, "clouds") and labels is None:
+        clouds, labels, classes = clouds.clouds, clouds.labels, clouds.classes
     check_training(
         mode=mode,
         epochs=epochs,
@@ -380,65 +437,102 @@ def train_filtration_classifier(
         hidden=hidden,
         grid=grid,
         dtm_k=dtm_k,
+        filtration_epochs=filtration_epochs,
+        val_fraction=val_fraction,
+        start=start,
     )
-    clouds, codes, classes = _labelled_clouds(data, labels)
+    arrays, codes, names = _labelled_clouds(clouds, labels, classes)
     rng = np.random.default_rng(seed)
-    clouds = [_subsample(c, n_points, rng) for c in clouds]
-    _check_sizes(clouds, codes, classes, need=max(k + 1, dtm_k if mode == "dtm" else 2))
-    train_index, test_index = _split(codes, test_fraction, rng)
-    config = ClassifierConfig(tuple(classes), mode, k, hidden, grid, dtm_k, deepsets)
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
-        model = TopologicalClassifier(config)
-    tensors = [torch.as_tensor(c, dtype=torch.float32) for c in clouds]
+    arrays = [c[random_rows(len(c), n_points, rng)] for c in arrays]
+    _check_points(arrays, need=max(k + 1, dtm_k if mode == "dtm" or start == "dtm" else 2))
+    train_index, val_index, test_index = _split(codes, names, test_fraction, val_fraction, rng)
+    config = ClassifierConfig(tuple(names), mode, k, hidden, grid, dtm_k, deepsets, start)
+    with seeded(seed):
+        model = TopologicalClassifier(config, n_jobs=n_jobs)
+    tensors = [torch.as_tensor(c, dtype=torch.float32) for c in arrays]
     y = torch.as_tensor(codes)
-    cached = None
-    if model.fixed_filtration:
-        with torch.no_grad():
-            cached = model.diagrams(tensors)
-    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
-    schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, epochs)
-    shuffle = torch.Generator().manual_seed(seed)
-    history: dict[str, list[float]] = {name: [] for name in EpochStats._fields[2:]}
-    for epoch in range(1, epochs + 1):
-        model.train()
-        train = _train_epoch(model, optimizer, tensors, y, train_index, batch_size, shuffle, cached)
-        schedule.step()
-        model.eval()
-        with torch.no_grad():
-            test = _evaluate(model, tensors, y, test_index, cached)
-        for name, value in zip(history, (*train, *test)):
-            history[name].append(value)
-        if progress is not None:
-            progress(EpochStats(epoch, epochs, *train, *test))
-    return TrainResult(model.eval(), history, train_index, test_index)
+    run = _Run(model, tensors, y, val_index, test_index)
+    history: dict[str, list[float]] = {}
+    done = 0
+    tuned = min(filtration_epochs, epochs)
+    for length, fixed in ((epochs - tuned, True), (tuned, mode != "learned")):
+        if length == 0:
+            continue
+        run.cache = run.all_diagrams() if fixed and mode != "none" else None
+        phase = fit(
+            model,
+            run.step,
+            train_index,
+            epochs=length,
+            batch_size=batch_size,
+            lr=lr,
+            seed=seed + done,
+            cosine=True,
+            evaluate=run.evaluate,
+            progress=None if progress is None else _shifted(progress, done, epochs),
+        )
+        for name, values in phase.items():
+            history.setdefault(name, []).extend(values)
+        done += length
+    model.load_state_dict(run.best_state)
+    model.eval()
+    best = run.best_epoch
+    metrics = {name: values[best - 1] for name, values in history.items()}
+    with torch.no_grad():
+        metrics.update(run.scores("test", test_index))
+    return ClassifierResult(model, history, best, metrics, train_index, val_index, test_index)
 
 
-def _train_epoch(model, optimizer, clouds, y, index, batch_size, generator, cached):
-    """One pass of Adam steps over shuffled batches: mean loss and accuracy."""
-    loss_sum, correct = 0.0, 0
-    order = index[torch.randperm(len(index), generator=generator).numpy()]
-    for start in range(0, len(order), batch_size):
-        rows = order[start : start + batch_size]
-        logits = model([clouds[i] for i in rows], _rows(cached, rows))
-        loss = nnf.cross_entropy(logits, y[rows])
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-        loss_sum += loss.item() * len(rows)
-        correct += int((logits.argmax(1) == y[rows]).sum())
-    return loss_sum / len(order), correct / len(order)
+class _Run:
+    """The training state :func:`fit` calls back into: cached diagrams, history, best model."""
+
+    def __init__(self, model, clouds, y, val_index, test_index) -> None:
+        self.model, self.clouds, self.y = model, clouds, y
+        self.val_index, self.test_index = val_index, test_index
+        self.cache: list[Diagram] | None = None
+        self.epoch, self.best_epoch, self.best_key, self.best_state = 0, 0, None, None
+
+    @torch.no_grad()
+    def all_diagrams(self) -> list[Diagram]:
+        return self.model.diagrams(self.clouds)
+
+    def logits(self, rows) -> torch.Tensor:
+        cached = None if self.cache is None else [self.cache[i] for i in rows]
+        return self.model([self.clouds[i] for i in rows], cached)
+
+    def step(self, rows: torch.Tensor) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+        logits = self.logits(rows.tolist())
+        loss = nnf.cross_entropy(logits, self.y[rows])
+        return loss, {"train_loss": loss, "train_acc": _accuracy(logits, self.y[rows])}
+
+    def scores(self, name: str, index: np.ndarray) -> dict[str, float]:
+        """``<name>_loss`` and ``<name>_acc`` of the clouds ``index``."""
+        logits = self.logits(index.tolist())
+        return {
+            f"{name}_loss": float(nnf.cross_entropy(logits, self.y[index])),
+            f"{name}_acc": float(_accuracy(logits, self.y[index])),
+        }
+
+    def evaluate(self) -> dict[str, float]:
+        """Validation loss and accuracy; keeps the state of the best validation epoch."""
+        values = self.scores("val", self.val_index)
+        self.epoch += 1
+        key = (values["val_acc"], -values["val_loss"])
+        if self.best_key is None or key > self.best_key:
+            self.best_epoch, self.best_key = self.epoch, key
+            self.best_state = {n: t.clone() for n, t in self.model.state_dict().items()}
+        return values
 
 
-def _evaluate(model, clouds, y, index, cached) -> tuple[float, float]:
-    """Loss and accuracy on the clouds ``index``."""
-    logits = model([clouds[i] for i in index], _rows(cached, index))
-    loss = nnf.cross_entropy(logits, y[index]).item()
-    return loss, float((logits.argmax(1) == y[index]).float().mean())
+def _accuracy(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    return (logits.argmax(1) == y).float().mean()
 
 
-def _rows(cached: list[Diagram] | None, rows: np.ndarray) -> list[Diagram] | None:
-    return None if cached is None else [cached[i] for i in rows]
+def _shifted(
+    progress: Callable[[EpochStats], None], offset: int, epochs: int
+) -> Callable[[EpochStats], None]:
+    """``progress`` seeing the epochs of a phase counted over the whole run."""
+    return lambda stats: progress(EpochStats(stats.epoch + offset, epochs, stats.values))
 
 
 def check_training(
@@ -453,6 +547,9 @@ def check_training(
     hidden: int,
     grid: int,
     dtm_k: int,
+    filtration_epochs: int = 0,
+    val_fraction: float = 0.2,
+    start: str = "dtm",
 ) -> None:
     """Raise :class:`InputError` for an option of :func:`train_filtration_classifier` out of range.
 
@@ -464,65 +561,44 @@ def check_training(
     ...
     tda_pipe.errors.InputError: epochs must be an integer >= 1, not 0
     """
-    if mode not in MODES:
-        raise InputError(f"unknown mode {mode!r}; choose {', '.join(MODES)}")
-    for name, value, low in (
-        ("epochs", epochs, 1),
-        ("batch_size", batch_size, 1),
-        ("n_points", n_points, 3),
-        ("k", k, 1),
-        ("hidden", hidden, 1),
-        ("grid", grid, 1),
-        ("dtm_k", dtm_k, 1),
-    ):
-        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < low:
-            raise InputError(f"{name} must be an integer >= {low}, not {value!r}")
-    if not _finite(lr) or lr <= 0:
-        raise InputError(f"lr must be a number > 0, not {lr!r}")
-    if not _finite(test_fraction) or not 0 < test_fraction < 1:
-        raise InputError(f"test_fraction must be a number in (0, 1), not {test_fraction!r}")
+    check_choice(mode, "mode", MODES)
+    check_choice(start, "start", STARTS)
+    check_schedule(epochs=epochs, batch_size=batch_size, lr=lr)
+    check_int(filtration_epochs, "filtration_epochs", low=0)
+    check_int(n_points, "n_points", low=3)
+    for name, value in (("k", k), ("hidden", hidden), ("grid", grid), ("dtm_k", dtm_k)):
+        check_int(value, name, low=1)
+    for name, value in (("test_fraction", test_fraction), ("val_fraction", val_fraction)):
+        check_real(value, name, low=0, high=1, low_open=True, high_open=True)
 
 
-def _finite(value: object) -> bool:
-    return (
-        isinstance(value, int | float | np.number)
-        and not isinstance(value, bool)
-        and math.isfinite(value)
-    )
-
-
-def _labelled_clouds(data, labels) -> tuple[list[np.ndarray], np.ndarray, list[str]]:
+def _labelled_clouds(clouds, labels, classes) -> tuple[list[np.ndarray], np.ndarray, list[str]]:
     """Clouds as float64 arrays, integer class codes and class names."""
-    if isinstance(data, ShapeCollection):
-        return [np.asarray(c, float) for c in data.clouds], np.asarray(data.labels), data.classes
-    if labels is None or len(labels) != len(data):
+    if labels is None or len(labels) != len(clouds):
         given = "no labels" if labels is None else f"{len(labels)} labels"
-        raise InputError(f"{len(data)} clouds need one label each; got {given}")
-    names, codes = np.unique(np.asarray(labels), return_inverse=True)
-    clouds = []
-    for i, c in enumerate(data):
+        raise InputError(f"{len(clouds)} clouds need one label each; got {given}")
+    labels = np.asarray(labels)
+    if classes is None:
+        values, codes = np.unique(labels, return_inverse=True)
+        names = [str(v) for v in values]
+    else:
+        names = [str(c) for c in classes]
+        if labels.dtype.kind not in "iu" or labels.min() < 0 or labels.max() >= len(names):
+            raise InputError(f"with classes given, labels must be integers in [0, {len(names)})")
+        codes = labels.astype(np.int64)
+    if len(np.unique(codes)) < 2:
+        raise InputError("the labels hold a single class; a classifier needs two or more")
+    arrays = []
+    for i, c in enumerate(clouds):
         c = np.asarray(c, dtype=np.float64)
         if c.ndim != 2 or not np.isfinite(c).all():
             raise InputError(f"cloud {i} must be a finite (n, d) array, got shape {c.shape}")
-        clouds.append(c)
-    return clouds, codes, [str(n) for n in names]
+        arrays.append(c)
+    return arrays, codes, names
 
 
-def _subsample(cloud: np.ndarray, n_points: int, rng: np.random.Generator) -> np.ndarray:
-    """``n_points`` random rows of ``cloud`` (in their order), or all of them if it is smaller."""
-    if len(cloud) <= n_points:
-        return cloud
-    return cloud[np.sort(rng.choice(len(cloud), n_points, replace=False))]
-
-
-def _check_sizes(
-    clouds: list[np.ndarray], codes: np.ndarray, classes: list[str], need: int
-) -> None:
-    """At least two clouds per class and ``need`` points per cloud (k neighbours and itself)."""
-    counts = np.bincount(codes, minlength=len(classes))
-    if counts.min() < 2:
-        lonely = classes[int(counts.argmin())]
-        raise InputError(f"class {lonely!r} has {counts.min()} cloud(s); 2 or more are needed")
+def _check_points(clouds: list[np.ndarray], need: int) -> None:
+    """``need`` points per cloud (k neighbours and the point itself)."""
     small = int(np.argmin([len(c) for c in clouds]))
     if len(clouds[small]) < need:
         raise InputError(
@@ -532,13 +608,27 @@ def _check_sizes(
 
 
 def _split(
-    codes: np.ndarray, test_fraction: float, rng: np.random.Generator
-) -> tuple[np.ndarray, np.ndarray]:
-    """Stratified train and test rows: ``test_fraction`` of each class (at least one) held out."""
-    train, test = [], []
+    codes: np.ndarray,
+    names: list[str],
+    test_fraction: float,
+    val_fraction: float,
+    rng: np.random.Generator,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Stratified train, validation and test rows: of each class ``test_fraction`` (at least
+    one) held out for testing, then ``val_fraction`` of the rest (at least one) for validation.
+    """
+    parts: list[list[np.ndarray]] = [[], [], []]
     for c in np.unique(codes):
         rows = rng.permutation(np.flatnonzero(codes == c))
-        n_test = min(max(1, round(test_fraction * len(rows))), len(rows) - 1)
-        test.append(rows[:n_test])
-        train.append(rows[n_test:])
-    return np.sort(np.concatenate(train)), np.sort(np.concatenate(test))
+        if len(rows) < 3:
+            raise InputError(
+                f"class {names[c]!r} has {len(rows)} cloud(s); the train, validation and test "
+                "splits need 3 or more"
+            )
+        n_test = min(max(1, round(test_fraction * len(rows))), len(rows) - 2)
+        n_val = min(max(1, round(val_fraction * (len(rows) - n_test))), len(rows) - n_test - 1)
+        parts[0].append(rows[n_test + n_val :])
+        parts[1].append(rows[n_test : n_test + n_val])
+        parts[2].append(rows[:n_test])
+    train, val, test = (np.sort(np.concatenate(p)) for p in parts)
+    return train, val, test

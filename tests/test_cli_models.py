@@ -139,7 +139,7 @@ def test_datasets_make_then_train_filtration(tmp_path, capsys):
         "weights.png",
     }
     history = json.loads((out / "metrics.json").read_text())["history"]
-    assert len(history["test_acc"]) == 2
+    assert len(history["val_acc"]) == 2
     assert (
         main(["train", "filtration", "--data", str(data), "--epochs", "0", "--out", str(out)]) == 2
     )
