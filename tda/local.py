@@ -33,9 +33,10 @@ Essential classes are dropped (the one H0 class of a neighbourhood carries nothi
 ``normalize=True`` each neighbourhood's distances are divided by the distance from ``q`` to
 its farthest neighbour in it (``codensity`` in the k-NN case), so the diagrams describe shape
 without scale (the paper compares both). The annuli of ``local_dimension`` and
-``euclidicity`` have radii ``r`` from 0.4 to 0.6 and ``s`` from 0.8 to 1.0 of
-``reference_radius_``, the median codensity over the datastore: they lie inside the ``k``-NN
-ball of a typical point (an annulus of a denser point is cut at its ``k``-th neighbour).
+``euclidicity`` lie in the query's ``k``-NN ball: radii ``r`` from 0.4 to 0.6 and ``s`` from
+0.8 to 1.0 of its codensity, so each is whole and holds a share of the ``k`` points that
+does not depend on the density. (:mod:`~tda_pipe.tda.singularity` uses one global radius
+instead, over balls as large as needed; here the ball is the neighbourhood.)
 
 How it is fast. The neighbours come from one blocked BLAS search; each neighbourhood's
 distance matrix from one batched product of the centred neighbours; H0 is the minimum
@@ -90,7 +91,7 @@ FEATURES = (
 )
 #: The paper's measures and the cheap diagram statistics (the annulus scores cost more).
 DEFAULT_FEATURES = FEATURES[:6]
-#: Annulus radii of local_dimension and euclidicity, as fractions of reference_radius_.
+#: Annulus radii of local_dimension and euclidicity, as fractions of the query's codensity.
 R_FRACTIONS = (0.4, 0.6)
 S_FRACTIONS = (0.8, 1.0)
 #: SummaryStatistics' column behind each per-dimension statistic.
@@ -220,8 +221,8 @@ class LocalTopology(TransformerMixin, BaseEstimator):
     steps : int, default 2
         Radii per range of the annuli of ``local_dimension`` and ``euclidicity``.
     fit_sample : int, default 1000
-        Datastore points whose neighbourhoods set the image ranges and ``reference_radius_``
-        (a seeded random sample; all of them if fewer).
+        Datastore points whose neighbourhoods set the persistence image's ranges (a seeded
+        random sample; all of them if fewer).
     block_size : int, default 256
         Queries per chunk (memory ~ ``block_size * k * d`` floats; rows do not depend on it).
     n_jobs : int, default 1
@@ -235,8 +236,6 @@ class LocalTopology(TransformerMixin, BaseEstimator):
         The fitted datastore.
     n_features_in_ : int
         ``d``.
-    reference_radius_ : float
-        Median over the fit sample of the distance to the ``k``-th neighbour.
     image_ : PersistenceImage or None
         The fitted persistence image (with ``"image"``).
     statistics_ : SummaryStatistics
@@ -315,7 +314,6 @@ class LocalTopology(TransformerMixin, BaseEstimator):
                 f"use dim <= {X.shape[1]}"
             )
         dist, idx = knn(X, X[sample], self.k, exclude_self=sample)  # against the rest
-        self.reference_radius_ = float(np.median(dist[:, -1]))
         dgms = self._diagrams(X[sample], dist, idx)
         dims = tuple(range(self.max_dim + 1))
         self.statistics_ = SummaryStatistics(dims=dims).fit(dgms)
@@ -443,19 +441,24 @@ class LocalTopology(TransformerMixin, BaseEstimator):
     ) -> np.ndarray:
         """``(B, 1)`` Euclidicity or local dimension; NaN where no annulus was usable.
 
-        Each query's ball is its ``k`` neighbours; query ``first + b`` seeds its thinning.
+        Each query's ball is its ``k`` neighbours, the radii fractions of its codensity; query
+        ``first + b`` seeds its thinning.
         """
-        rho = self.reference_radius_
         compare = feature == "euclidicity"
-        pairs = annulus_pairs(
-            tuple(f * rho for f in R_FRACTIONS), tuple(f * rho for f in S_FRACTIONS), self.steps
-        )
+        unit = annulus_pairs(R_FRACTIONS, S_FRACTIONS, self.steps)
         dim = self.dim if compare else min(self.n_features_in_, 3)
-        grid = AnnulusGrid(pairs, dim, _ANNULUS_MAX_POINTS, _ANNULUS_MIN_POINTS, self.seed, compare)
         column = 0 if compare else 4  # ball_scores: (mean, ..., dimension, usable pairs)
         out = np.full((len(idx), 1), np.nan)
         for b in range(len(idx)):
+            grid = AnnulusGrid(
+                unit * dist[b, -1],
+                dim,
+                _ANNULUS_MAX_POINTS,
+                _ANNULUS_MIN_POINTS,
+                self.seed,
+                compare,
+            )
             scores = ball_scores(grid, first + b, dist[b], self.datastore_[idx[b]])
-            if scores[5]:
+            if scores[5] and dist[b, -1] > 0:
                 out[b, 0] = scores[column]
         return out

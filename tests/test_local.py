@@ -1,0 +1,186 @@
+"""LocalTopology: what the neighbourhood features must show, and the properties they keep."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from gudhi.sklearn.rips_persistence import RipsPersistence
+from gudhi.wasserstein import wasserstein_distance
+from scipy.spatial.distance import pdist, squareform
+from sklearn.base import clone
+
+from tda_pipe.errors import InputError
+from tda_pipe.tda.diagrams import bottleneck
+from tda_pipe.tda.local import FEATURES, LocalTopology, neighbourhood_diagrams
+
+NO_IMAGE = tuple(f for f in FEATURES if f != "image")
+
+
+def sphere_with_segment(seed=0):
+    """2000 points on the unit 2-sphere and 299 on a segment glued at the north pole."""
+    rng = np.random.default_rng(seed)
+    S = rng.normal(size=(2000, 3))
+    S /= np.linalg.norm(S, axis=1, keepdims=True)
+    t = np.linspace(1.0, 2.5, 300)[1:]
+    return np.vstack([S, np.column_stack([0 * t, 0 * t, t])])
+
+
+@pytest.fixture(scope="module")
+def glued():
+    X = sphere_with_segment()
+    lt = LocalTopology(k=100, features=FEATURES, fit_sample=300).fit(X)
+    sphere = np.flatnonzero(X[:2000, 2] < -0.3)[:25]  # far from the segment
+    segment = np.arange(2050, 2250, 8)  # away from both ends
+    F = lt.transform(X[np.r_[sphere, segment]] + 1e-9)
+    names = list(lt.get_feature_names_out())
+    return {name: (F[: len(sphere), j], F[len(sphere) :, j]) for j, name in enumerate(names)}
+
+
+def test_sphere_and_segment_differ_as_expected(glued):
+    sphere, segment = glued["local_dimension"]
+    assert np.median(sphere) == 2 and (segment == 1).all()
+    # points on a line: the Rips complex of an interval graph has no H1, ever
+    assert (glued["H1_total_persistence"][1] == 0).all()
+    assert (glued["H1_total_persistence"][0] > 0).mean() > 0.8
+    # H0 of the segment: evenly spaced points die at the spacing 1.5 / 299
+    assert np.allclose(glued["H0_longest"][1], 1.5 / 299, rtol=1e-6)
+    assert glued["H0_longest"][0].min() > 5 * glued["H0_longest"][1].max()
+    assert glued["codensity"][1].max() < glued["codensity"][0].min()
+    # Euclidicity against R^2: the segment is not a plane
+    assert glued["euclidicity"][1].mean() > 1.5 * glued["euclidicity"][0].mean()
+
+
+def test_matches_gudhi_on_the_neighbourhood():
+    """Each row: gudhi's Rips persistence of the query and its k nearest, vectorised by hand."""
+    rng = np.random.default_rng(1)
+    X, Q = rng.normal(size=(300, 6)), rng.normal(size=(4, 6))
+    lt = LocalTopology(k=20, features=("wasserstein_norm", "total_persistence", "longest"))
+    F = lt.fit(X).transform(Q)
+    for q, row in zip(Q, F):
+        near = np.argsort(np.linalg.norm(X - q, axis=1))[:20]
+        D = squareform(pdist(np.vstack([q, X[near]])))
+        h0, h1 = RipsPersistence([0, 1], input_type="full distance matrix").fit_transform([D])[0]
+        h0 = h0[np.isfinite(h0[:, 1])]
+        empty = np.empty((0, 2))
+        expected = [wasserstein_distance(h, empty, order=2.0) for h in (h0, h1)]
+        expected += [np.sum(h[:, 1] - h[:, 0]) for h in (h0, h1)]
+        expected += [np.max(h[:, 1] - h[:, 0], initial=0.0) for h in (h0, h1)]
+        np.testing.assert_allclose(row, expected, rtol=1e-9, atol=1e-12)
+
+
+def test_neighbourhood_diagrams_equal_gudhi_in_h0_and_h1():
+    rng = np.random.default_rng(2)
+    D = np.stack([squareform(pdist(rng.normal(size=(30, 4)))) for _ in range(5)])
+    D[0, 3], D[0, :, 3] = D[0, 5], D[0, :, 5]  # vertex 3 a copy of vertex 5: ties, a zero
+    D[0, 3, 3] = D[0, 3, 5] = D[0, 5, 3] = 0.0
+    ours = neighbourhood_diagrams(D, 1)
+    theirs = RipsPersistence([0, 1], input_type="full distance matrix").fit_transform(list(D))
+    for a, (h0, h1) in zip(ours, theirs):
+        h0 = h0[h0[:, 1] > h0[:, 0]]
+        np.testing.assert_array_equal(np.sort(a[0][:, 1]), np.sort(h0[:, 1]))
+        assert bottleneck(type(a)([a[1]]), type(a)([h1])) < 1e-12
+
+
+def test_invariant_to_rotation_and_translation():
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(250, 5))
+    R, _ = np.linalg.qr(rng.normal(size=(5, 5)))
+    lt = LocalTopology(k=24, features=FEATURES, dim=2, fit_sample=250)
+    a = clone(lt).fit_transform(X)
+    b = clone(lt).fit_transform(X @ R.T + 10.0)
+    np.testing.assert_allclose(a, b, rtol=1e-7, atol=1e-9)
+
+
+def test_equivariant_to_permutation():
+    rng = np.random.default_rng(4)
+    X = rng.normal(size=(200, 4))
+    perm = rng.permutation(200)
+    lt = LocalTopology(k=16, fit_sample=200)  # the whole set fits the image: no sample
+    np.testing.assert_allclose(
+        clone(lt).fit_transform(X)[perm], clone(lt).fit_transform(X[perm]), rtol=1e-9, atol=1e-12
+    )
+
+
+def test_a_datastore_point_against_the_rest_is_a_query_without_it():
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(150, 3))
+    lt = LocalTopology(k=30, features=NO_IMAGE, dim=2)
+    own = clone(lt).fit_transform(X)
+    for i in (0, 77, 149):
+        rest = clone(lt).fit(np.delete(X, i, axis=0))
+        alone = rest.transform(X[i : i + 1])  # (annuli of k=30 points are never thinned)
+        np.testing.assert_allclose(alone[0], own[i], rtol=1e-9, atol=1e-12)
+
+
+def test_the_same_rows_for_any_number_of_threads_and_chunk_size():
+    rng = np.random.default_rng(6)
+    X = rng.normal(size=(160, 8))
+    kw = {"k": 20, "features": FEATURES, "max_dim": 2, "fit_sample": 100}
+    a = LocalTopology(**kw, n_jobs=1, block_size=160).fit_transform(X)
+    b = LocalTopology(**kw, n_jobs=2, block_size=37).fit_transform(X)
+    np.testing.assert_array_equal(a, b)
+
+
+def test_radius_keeps_the_neighbours_inside_it():
+    rng = np.random.default_rng(8)
+    X = rng.normal(size=(200, 3))
+    q = np.zeros((1, 3))
+    radius = 0.6
+    row = LocalTopology(k=40, radius=radius, features=("total_persistence",)).fit(X).transform(q)
+    inside = np.linalg.norm(X, axis=1) <= radius
+    assert 3 < inside.sum() < 40
+    D = squareform(pdist(np.vstack([q, X[inside]])))
+    h0, h1 = RipsPersistence([0, 1], input_type="full distance matrix").fit_transform([D])[0]
+    h0 = h0[np.isfinite(h0[:, 1])]
+    np.testing.assert_allclose(row[0], [np.ptp(h0, axis=1).sum(), np.ptp(h1, axis=1).sum()])
+
+
+def test_normalize_removes_the_scale():
+    rng = np.random.default_rng(9)
+    X = rng.normal(size=(200, 3))
+    lt = LocalTopology(k=20, normalize=True, features=("wasserstein_norm", "image", "longest"))
+    np.testing.assert_allclose(
+        clone(lt).fit_transform(X), clone(lt).fit_transform(7.0 * X), rtol=1e-9, atol=1e-12
+    )
+
+
+def test_feature_names_and_shape():
+    X = np.random.default_rng(10).normal(size=(100, 3))
+    lt = LocalTopology(k=10, image_resolution=(3, 2)).fit(X)
+    names = list(lt.get_feature_names_out())
+    assert names[:2] == ["H0_wasserstein_norm", "H1_wasserstein_norm"]
+    assert names[2:14] == [
+        f"H{p}_pixel_{r}_{c}" for p in (0, 1) for r in range(2) for c in range(3)
+    ]
+    assert names[14:] == [
+        "codensity",
+        "H0_total_persistence",
+        "H1_total_persistence",
+        "H0_entropy",
+        "H1_entropy",
+        "H0_longest",
+        "H1_longest",
+    ]
+    assert lt.transform(X[:7]).shape == (7, len(names))
+
+
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (
+            lambda X: LocalTopology(k=60).fit(X),
+            "k=60 neighbours asked but the datastore has only 49",
+        ),
+        (lambda X: LocalTopology(k=5).fit(X).transform(X[:, :2]), "queries have 2 coordinates"),
+        (lambda X: LocalTopology(k=5).fit(np.where(X > 1, np.nan, X)), "datastore has .* NaN"),
+        (lambda X: LocalTopology(k=5).fit(X).transform(X[:3] * np.nan), "queries has .* NaN"),
+        (lambda X: LocalTopology(features=("images",)).fit(X), "features must be"),
+        (lambda X: LocalTopology(max_dim=3).fit(X), "max_dim must be an integer from 0 to 2"),
+        (lambda X: LocalTopology(k=5, features=("euclidicity",), dim=4).fit(X), "dim=4"),
+    ],
+)
+def test_bad_input_is_one_line(make, message):
+    X = np.random.default_rng(11).normal(size=(50, 3)) * 3
+    with pytest.raises(InputError, match=message) as err:
+        make(X)
+    assert "\n" not in str(err.value)
