@@ -273,9 +273,8 @@ def persistence(
     if cycles:
         from tda_pipe.tda.cycles import check_cycles
 
-        check_cycles(filt, max_dim, coeff)
-    # cycles are matched to the classes by their float64 values: an exact backend, as for pairs
-    chosen = _choose_backend(filt, backend, max_dim, return_pairs or cycles, coeff)
+        backend = check_cycles(filt, max_dim, coeff, backend)
+    chosen = _choose_backend(filt, backend, max_dim, return_pairs, coeff)
     logger.info("%s, backend %s", filt.describe(), chosen)
     _warn_if_slow(filt, max_dim, chosen)
     compute = BACKENDS[chosen].compute[filt.kind]
