@@ -338,7 +338,7 @@ def train_filtration_classifier(
     classes: Sequence[str] | None = None,
     mode: str = "learned",
     epochs: int = 60,
-    filtration_epochs: int = 15,
+    filtration_epochs: int = 10,
     lr: float = 5e-3,
     batch_size: int = 16,
     n_points: int = 128,
@@ -383,7 +383,7 @@ def train_filtration_classifier(
         ``"learned"``, ``"rips"``, ``"dtm"`` or ``"none"`` (see :data:`MODES`).
     epochs : int, default 60
         Passes over the training clouds, both phases together.
-    filtration_epochs : int, default 15
+    filtration_epochs : int, default 10
         Length of the second phase (all epochs if ``epochs`` is smaller; 0 keeps the start).
     lr : float, default 5e-3
         Adam learning rate at the start of each phase.
