@@ -12,8 +12,13 @@ checked in :meth:`fit` and :meth:`transform` alike: NaN, an infinite birth or a 
 birth (even one written into a :class:`Diagrams` array in place), or a bare array instead of
 :class:`Diagrams`, is an :class:`~tda_pipe.errors.InputError` naming the diagram and dimension.
 
-The curves and images themselves are computed by :mod:`gudhi.representations`; this module
-adds the dimension handling, the essential classes, the fitted ranges and summary statistics.
+Memory stays O(bars + grid) per diagram whatever its size (a cloud of 10^6 points has some
+3.5 million bars): Betti curves are counted with two sorted searches, landscapes take the top
+``n_landscapes`` tents of :mod:`gudhi.representations` block by block (bars that cover no grid
+point left out: their tents are 0 there), and persistence images sum separable Gaussians
+block by block. The numbers are gudhi's (images to float64 rounding, the terms summed in
+another order); gudhi itself holds a ``bars x grid`` array (``bars x pixels`` for images: 3.2
+GB for 10^6 bars) and loops in Python over every bar (Betti curves: 37 s for 1.3 * 10^5 bars).
 
 Examples
 --------
@@ -31,7 +36,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from functools import partial
 
 import numpy as np
 from gudhi import representations as gr
@@ -286,7 +290,8 @@ class BettiCurve(_DiagramTransformer):
         self.grids_ = [np.linspace(lo, hi, self.resolution) for lo, hi in self._ranges(columns)]
 
     def _transform_block(self, i: int, column: list[np.ndarray]) -> np.ndarray:
-        return gr.BettiCurve(predefined_grid=self.grids_[i]).fit_transform(self._prepared(column))
+        grid = self.grids_[i]
+        return np.array([_alive(d, grid) for d in self._prepared(column)], dtype=np.float64)
 
     def _block_names(self, i: int) -> list[str]:
         return [f"betti_{j}" for j in range(self.resolution)]
@@ -347,7 +352,21 @@ class PersistenceLandscape(_DiagramTransformer):
             resolution=self.resolution,
             sample_range=list(self.ranges_[i]),
         )
-        return landscape.fit_transform(self._prepared(column)) / math.sqrt(2)
+        grid, k = self.grids_[i], self.n_landscapes
+        rows = []
+        for dgm in self._prepared(column):
+            # a bar with no grid point in [birth, death] (give or take rounding) has a tent
+            # of 0 on the whole grid
+            slack = 1e-9 * (abs(grid[0]) + abs(grid[-1]))
+            first = np.searchsorted(grid, dgm[:, 0] - slack, side="left")
+            dgm = dgm[first < np.searchsorted(grid, dgm[:, 1] + slack, side="right")]
+            top = np.zeros((k, self.resolution))
+            for start in range(0, len(dgm), _chunk(self.resolution)):
+                block = landscape.fit_transform([dgm[start : start + _chunk(self.resolution)]])
+                both = np.vstack([top, block.reshape(k, self.resolution)])
+                top = -np.sort(-both, axis=0)[:k]
+            rows.append(top.ravel())
+        return np.array(rows) / math.sqrt(2)
 
     def _block_names(self, i: int) -> list[str]:
         return [
@@ -357,12 +376,18 @@ class PersistenceLandscape(_DiagramTransformer):
         ]
 
 
-def _persistence_weight(point: np.ndarray, scale: float) -> float:
-    return min(point[1] / scale, 1.0)
+#: Bars per block of the landscapes and images: a block holds ``bars x grid`` floats (32 MB).
+_BLOCK_FLOATS = 1 << 22
 
 
-def _unit_weight(point: np.ndarray) -> float:
-    return 1.0
+def _chunk(grid_size: int) -> int:
+    return max(_BLOCK_FLOATS // max(grid_size, 1), 1)
+
+
+def _alive(dgm: np.ndarray, grid: np.ndarray) -> np.ndarray:
+    """Classes with ``birth <= t < death`` at each ``t`` of ``grid`` (gudhi's Betti curve)."""
+    births = np.searchsorted(np.sort(dgm[:, 0]), grid, side="right")
+    return births - np.searchsorted(np.sort(dgm[:, 1]), grid, side="right")
 
 
 class PersistenceImage(_DiagramTransformer):
@@ -441,17 +466,25 @@ class PersistenceImage(_DiagramTransformer):
             self.max_persistences_.append(float(p_max))
 
     def _transform_block(self, i: int, column: list[np.ndarray]) -> np.ndarray:
-        if self.weight == "persistence":
-            weight = partial(_persistence_weight, scale=self.max_persistences_[i])
-        else:
-            weight = _unit_weight
-        image = gr.PersistenceImage(
-            bandwidth=self.bandwidths_[i],
-            weight=weight,
-            resolution=list(self.resolution),
-            im_range=list(self.im_ranges_[i]),
-        )
-        return image.fit_transform(self._prepared(column))
+        b_lo, b_hi, p_lo, p_hi = self.im_ranges_[i]
+        n_birth, n_pers = self.resolution
+        births, persistences = np.linspace(b_lo, b_hi, n_birth), np.linspace(p_lo, p_hi, n_pers)
+        two_var = 2 * self.bandwidths_[i] ** 2
+        rows = []
+        for dgm in self._prepared(column):
+            image = np.zeros((n_pers, n_birth))
+            for start in range(0, len(dgm), _chunk(n_birth + n_pers)):
+                block = dgm[start : start + _chunk(n_birth + n_pers)]
+                life = block[:, 1] - block[:, 0]
+                if self.weight == "persistence":
+                    w = np.minimum(life / self.max_persistences_[i], 1.0)
+                else:
+                    w = np.ones(len(block))
+                along_birth = np.exp(-np.square(block[:, :1] - births) / two_var)
+                along_pers = np.exp(-np.square(life[:, None] - persistences) / two_var)
+                image += (along_pers * w[:, None]).T @ along_birth  # the Gaussian separates
+            rows.append(image.ravel() / (np.pi * two_var))
+        return np.array(rows).reshape(len(column), n_pers * n_birth)
 
     def _block_names(self, i: int) -> list[str]:
         n_birth, n_pers = self.resolution
