@@ -1,5 +1,5 @@
-"""The guide: every Python block of README.md runs as pasted, and what it says of the shipped
-torus is what tda-pipe computes.
+"""The guide: every Python block of README.md and of the docs site's pages runs as pasted, and
+what the README says of the shipped torus is what tda-pipe computes.
 
 Each ```python block runs alone, in a fresh namespace, in an empty folder holding only a link
 to ``examples/`` (the README's commands run from the repository root). A block may be skipped
@@ -23,25 +23,35 @@ README = (ROOT / "README.md").read_text(encoding="utf-8")
 BLOCK = re.compile(
     r"^(?:<!-- readme: skip, (?P<skip>[^>]*?) -->\n)?```python\n(?P<code>.*?)^```", re.M | re.S
 )
-BLOCKS = [
-    (README.count("\n", 0, m.start("code")) + 1, m["code"], m["skip"])
-    for m in BLOCK.finditer(README)
-]
+GUIDES = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
 
 
-def test_the_readme_has_python_blocks_and_every_one_is_found():
-    assert len(BLOCKS) >= 8
-    assert len(BLOCKS) == README.count("```python")
+def _blocks(path: Path) -> list[tuple[str, str, str | None]]:
+    """``(where, code, skip reason)`` of every Python block of ``path``."""
+    text = path.read_text(encoding="utf-8")
+    name = path.relative_to(ROOT).as_posix()
+    return [
+        (f"{name}:{text.count(chr(10), 0, m.start('code')) + 1}", m["code"], m["skip"])
+        for m in BLOCK.finditer(text)
+    ]
 
 
-@pytest.mark.parametrize("line,code,skip", BLOCKS, ids=[f"line{b[0]}" for b in BLOCKS])
-def test_python_block_runs_as_pasted(line, code, skip, tmp_path, monkeypatch):
+BLOCKS = [block for path in GUIDES for block in _blocks(path)]
+
+
+def test_every_python_block_is_found():
+    assert len(_blocks(ROOT / "README.md")) >= 8
+    assert len(BLOCKS) == sum(p.read_text(encoding="utf-8").count("```python") for p in GUIDES)
+
+
+@pytest.mark.parametrize("where,code,skip", BLOCKS, ids=[b[0] for b in BLOCKS])
+def test_python_block_runs_as_pasted(where, code, skip, tmp_path, monkeypatch):
     if skip is not None:
         assert re.fullmatch(r"needs (the network|a GPU)", skip), f"no reason to skip: {skip!r}"
         pytest.skip(skip)
     (tmp_path / "examples").symlink_to(ROOT / "examples")
     monkeypatch.chdir(tmp_path)
-    exec(compile(code, f"README.md, block at line {line}", "exec"), {"__name__": "__readme__"})
+    exec(compile(code, f"{where} (a block)", "exec"), {"__name__": "__guide__"})
 
 
 def test_the_figure_is_shown_and_committed():
