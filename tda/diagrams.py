@@ -155,6 +155,12 @@ class Diagrams(Sequence):
         return self._pairs
 
     @property
+    def cycle_arrays(self) -> tuple[list[np.ndarray] | None, ...] | None:
+        """Per dimension ``None`` or the cycles row by row (what ``cycles=`` takes back), or
+        ``None`` if none were computed; :meth:`cycles` is the reading for people."""
+        return self._cycles
+
+    @property
     def cycle_dims(self) -> tuple[int, ...]:
         """The dimensions that hold representative cycles (none unless computed)."""
         return tuple(p for p, c in enumerate(self._cycles or ()) if c is not None)
