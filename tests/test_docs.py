@@ -76,6 +76,7 @@ def test_the_site_builds_strictly_with_the_reference_from_the_docstrings(site):
     # numpy sections are parsed into tables of parameters, not left as underlined text
     transformers = _text(pages["transformers"])
     assert "Parameters:" in transformers and "-------" not in transformers
+    assert not re.search(r":(class|func|meth|mod|data):", every)  # docs/hooks.py: roles as code
 
 
 def test_the_worked_examples_and_the_figure_are_in_the_site(site):
