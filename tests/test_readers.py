@@ -50,3 +50,43 @@ def test_sampling_a_rectangular_distance_matrix_names_its_shape(tmp_path):
     np.save(path, np.zeros((3, 4)))
     with pytest.raises(InputError, match=r"from a 3x4 distance matrix; it must be square"):
         load(path, precomputed=True, sample=2)
+
+
+def _png(path, pixels):
+    from PIL import Image
+
+    Image.fromarray(np.asarray(pixels, dtype=np.uint8)).save(path)
+
+
+def test_a_png_is_one_2d_greyscale_frame_scaled_by_255(tmp_path):
+    pixels = np.arange(12).reshape(3, 4) * 20
+    _png(tmp_path / "a.png", pixels)
+    loaded = load(tmp_path / "a.png")
+    assert loaded.kind == "image" and loaded.array.shape == (3, 4)
+    np.testing.assert_array_equal(loaded.array, pixels / 255.0)
+
+
+def test_an_image_too_big_is_refused_with_its_own_shape(tmp_path, monkeypatch):
+    from PIL import Image
+
+    _png(tmp_path / "a.png", np.zeros((20, 30)))
+    frames = [Image.fromarray(np.zeros((20, 30), dtype=np.uint8)) for _ in range(3)]
+    frames[0].save(tmp_path / "s.tiff", save_all=True, append_images=frames[1:])
+    monkeypatch.setattr(readers, "available_memory", lambda: 200_000)
+    with pytest.raises(InputError, match=r"a\.png: .* 20 x 30 image .*means of \d+ x \d+ pixel"):
+        load(tmp_path / "a.png")
+    with pytest.raises(InputError, match=r"s\.tiff: .* 3 x 20 x 30 voxel grid .*\d+ x \d+ x \d+ "):
+        load(tmp_path / "s.tiff")
+
+
+def test_a_mesh_of_one_triangle_keeps_its_mesh_and_a_vertex_list_gives_points(tmp_path):
+    (tmp_path / "t.obj").write_text("v 0 0 0\nv 1 0 0\nv 0 1 0\nf 1 2 3\n")
+    one = load(tmp_path / "t.obj")
+    assert one.array.shape == (3, 3) and one.mesh is not None and len(one.mesh.faces) == 1
+    (tmp_path / "p.ply").write_text(
+        "ply\nformat ascii 1.0\nelement vertex 1\nproperty float x\nproperty float y\n"
+        "property float z\nend_header\n0.5 0.25 2\n"
+    )
+    point = load(tmp_path / "p.ply")
+    assert point.mesh is None
+    np.testing.assert_array_equal(point.array, [[0.5, 0.25, 2.0]])
