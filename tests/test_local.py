@@ -184,3 +184,27 @@ def test_bad_input_is_one_line(make, message):
     with pytest.raises(InputError, match=message) as err:
         make(X)
     assert "\n" not in str(err.value)
+
+
+def test_the_job_returns_table_summary_and_figure():
+    import io
+    import json
+
+    import pyarrow.parquet as pq
+
+    from tda_pipe.tda.local_report import LocalOptions, local_features_table
+
+    rng = np.random.default_rng(12)
+    store, queries = rng.normal(size=(120, 2)), rng.normal(size=(9, 2))
+    opts = LocalOptions(k=10, features=("codensity", "longest"), colour_by="H1_longest")
+    files = local_features_table(queries, store, opts)
+    table = pq.read_table(io.BytesIO(files["features.parquet"])).to_pydict()
+    assert list(table) == ["index", "codensity", "H0_longest", "H1_longest"]
+    expected = opts.transformer().fit(store).transform(queries)
+    np.testing.assert_array_equal(np.column_stack([table[c] for c in list(table)[1:]]), expected)
+    summary = json.loads(files["summary.json"])
+    assert summary["queries"] == {"shape": [9, 2], "against_rest": False}
+    assert summary["statistics"]["codensity"]["max"] == pytest.approx(expected[:, 0].max())
+    assert files["local.png"].startswith(b"\x89PNG")
+    with pytest.raises(InputError, match="--colour-by euclidicity is not among"):
+        local_features_table(None, store, LocalOptions(k=5, colour_by="euclidicity"))

@@ -1,0 +1,176 @@
+"""The ``local`` job: local-topology features of queries against a datastore, as files.
+
+:func:`local_features_table` runs :class:`~tda_pipe.tda.local.LocalTopology` and returns what
+a results folder holds, as bytes (the caller writes them, atomically): ``features.parquet``
+(one row per query: ``index`` and the named features), ``summary.json`` (inputs, options,
+the feature names and per-feature statistics) and ``local.png`` (the distributions of the
+scalar features; for 2-D or 3-D queries also the points coloured by ``colour_by``). With no
+queries, every datastore point is described against the rest.
+
+Examples
+--------
+>>> from tda_pipe.datasets import circle
+>>> files = local_features_table(None, circle(200, seed=0), LocalOptions(k=12))
+>>> sorted(files)
+['features.parquet', 'local.png', 'summary.json']
+>>> import io, pyarrow.parquet as pq
+>>> table = pq.read_table(io.BytesIO(files["features.parquet"]))
+>>> table.num_rows, table.column_names[:3]
+(200, ['index', 'H0_wasserstein_norm', 'H1_wasserstein_norm'])
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from tda_pipe.errors import InputError
+from tda_pipe.tda.local import DEFAULT_FEATURES, LocalTopology
+from tda_pipe.tda.plotting import png_bytes
+
+__all__ = ["LocalOptions", "local_features_table"]
+
+#: At most this many scalar features get a histogram in local.png.
+_HISTOGRAMS = 9
+
+
+@dataclass
+class LocalOptions:
+    """Options of :func:`local_features_table`, as on the command line (see LocalTopology)."""
+
+    k: int = 64
+    radius: float | None = None
+    max_dim: int = 1
+    features: tuple[str, ...] = field(default_factory=lambda: tuple(DEFAULT_FEATURES))
+    normalize: bool = False
+    dim: int = 2
+    fit_sample: int = 1000
+    colour_by: str = "codensity"
+    n_jobs: int = 1
+    seed: int = 0
+
+    def check(self) -> None:
+        """Reject option values that need no data to be seen wrong (LocalTopology's checks)."""
+        self.transformer()._check_params()
+
+    def transformer(self) -> LocalTopology:
+        """The :class:`LocalTopology` these options describe."""
+        return LocalTopology(
+            k=self.k,
+            radius=self.radius,
+            max_dim=self.max_dim,
+            features=tuple(self.features),
+            normalize=self.normalize,
+            dim=self.dim,
+            fit_sample=self.fit_sample,
+            n_jobs=self.n_jobs,
+            seed=self.seed,
+        )
+
+
+def local_features_table(
+    queries: np.ndarray | None,
+    datastore: np.ndarray,
+    options: LocalOptions | None = None,
+) -> dict[str, bytes]:
+    """Local-topology features of ``queries`` against ``datastore``, as the files to write.
+
+    Parameters
+    ----------
+    queries : array of shape (n_queries, d) or None
+        None: every datastore point against the rest.
+    datastore : array of shape (n, d)
+    options : LocalOptions, optional
+
+    Returns
+    -------
+    dict
+        ``{"features.parquet": ..., "summary.json": ..., "local.png": ...}``, bytes each.
+
+    Raises
+    ------
+    InputError
+        Bad options or data (NaN, widths that differ, ``k`` larger than the datastore).
+    """
+    opts = options or LocalOptions()
+    opts.check()
+    lt = opts.transformer().fit(datastore)
+    F = lt.transform(queries)
+    names = [str(n) for n in lt.get_feature_names_out()]
+    if opts.colour_by not in names:
+        raise InputError(
+            f"--colour-by {opts.colour_by} is not among the features computed; "
+            f"choose one of {', '.join(n for n in names if 'pixel' not in n)}"
+        )
+    points = lt.datastore_ if queries is None else np.asarray(queries, dtype=np.float64)
+    return {
+        "features.parquet": _parquet(F, names),
+        "summary.json": (
+            json.dumps(_summary(F, names, lt, queries, opts), indent=2) + "\n"
+        ).encode(),
+        "local.png": png_bytes(_figure(F, names, points, opts.colour_by)),
+    }
+
+
+def _parquet(F: np.ndarray, names: list[str]) -> bytes:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    columns = {"index": pa.array(np.arange(len(F), dtype=np.int64))}
+    columns.update({name: pa.array(F[:, j]) for j, name in enumerate(names)})
+    sink = pa.BufferOutputStream()
+    pq.write_table(pa.table(columns), sink)
+    return sink.getvalue().to_pybytes()
+
+
+def _summary(F, names, lt: LocalTopology, queries, opts: LocalOptions) -> dict:
+    def stats(column: np.ndarray) -> dict:
+        finite = column[np.isfinite(column)]
+        if not finite.size:
+            return {"nan": int(len(column))}
+        return {
+            "mean": float(finite.mean()),
+            "std": float(finite.std()),
+            "min": float(finite.min()),
+            "max": float(finite.max()),
+            "nan": int(len(column) - finite.size),
+        }
+
+    return {
+        "datastore": {"shape": list(lt.datastore_.shape)},
+        "queries": {
+            "shape": list(F.shape[:1]) + [lt.n_features_in_],
+            "against_rest": queries is None,
+        },
+        "options": {**asdict(opts), "features": list(opts.features)},
+        "features": names,
+        "statistics": {n: stats(F[:, j]) for j, n in enumerate(names) if "pixel" not in n},
+    }
+
+
+def _figure(F: np.ndarray, names: list[str], points: np.ndarray, colour_by: str) -> Figure:
+    """Histograms of the scalar features; the 2-D/3-D points coloured by ``colour_by``."""
+    scalar = [j for j, n in enumerate(names) if "pixel" not in n][:_HISTOGRAMS]
+    shown = points.shape[1] in (2, 3)
+    cols = 3
+    rows = -(-len(scalar) // cols) + int(shown)
+    fig = Figure(figsize=(3.2 * cols, 2.6 * rows), layout="constrained")
+    grid = fig.add_gridspec(rows, cols)
+    for n, j in enumerate(scalar):
+        ax = fig.add_subplot(grid[n // cols, n % cols])
+        column = F[:, j]
+        ax.hist(column[np.isfinite(column)], bins=40, color="C0")
+        ax.set_title(names[j], fontsize=9)
+    if shown:
+        j = names.index(colour_by)
+        projection = "3d" if points.shape[1] == 3 else None
+        ax = fig.add_subplot(grid[rows - 1, :], projection=projection)
+        dots = ax.scatter(*points.T, c=F[:, j], s=5, cmap="viridis", plotnonfinite=True)
+        if projection is None:
+            ax.set_aspect("equal", adjustable="datalim")
+        fig.colorbar(dots, ax=ax, label=colour_by)
+        ax.set_title(f"queries coloured by {colour_by}", fontsize=9)
+    return fig
