@@ -708,7 +708,13 @@ class Backend:
 #: Every backend, in the order ``auto`` tries them (the first that is installed, offers the
 #: filtration kind and can do what is asked).
 REGISTRY: tuple[Backend, ...] = (
-    Backend("mst", {"rips": rips_mst}, "numpy", max_dim=0, note="H0 of Rips, a spanning tree"),
+    Backend(
+        "mst",
+        {"rips": rips_mst, "landmark-rips": rips_mst},
+        "numpy",
+        max_dim=0,
+        note="H0 of Rips, a spanning tree",
+    ),
     Backend(
         "delaunay",
         {"alpha": alpha_union_find},
@@ -721,6 +727,7 @@ REGISTRY: tuple[Backend, ...] = (
         "gudhi",
         {
             "rips": rips_gudhi,
+            "landmark-rips": rips_gudhi,
             "sparse-rips": sparse_rips_gudhi,
             "alpha": alpha_gudhi,
             "cubical": cubical_gudhi,
@@ -729,10 +736,16 @@ REGISTRY: tuple[Backend, ...] = (
         "gudhi",
         note="gudhi's Ripser for Rips, float64",
     ),
-    Backend("ripser", {"rips": rips_ripser}, "ripser", pairs=False, note="ripser.py, float32"),
+    Backend(
+        "ripser",
+        {"rips": rips_ripser, "landmark-rips": rips_ripser},
+        "ripser",
+        pairs=False,
+        note="ripser.py, float32",
+    ),
     Backend(
         "giotto-ph",
-        {"rips": rips_giotto},
+        {"rips": rips_giotto, "landmark-rips": rips_giotto},
         "gph",
         threads=True,
         note="optional extra (AGPL, Python <= 3.12)",

@@ -77,6 +77,10 @@ class Diagrams(Sequence):
     cycles : sequence, optional
         Per dimension ``None`` or one int array of simplices per diagram row: the
         representative cycles (:meth:`cycles`).
+    approximation : dict, optional
+        Where the diagrams approximate exact ones (Rips on landmarks): JSON-ready, with at
+        least ``"method"``, ``"bottleneck_bound"`` and ``"statement"`` (one sentence). ``None``:
+        exact.
 
     Examples
     --------
@@ -99,6 +103,7 @@ class Diagrams(Sequence):
         backend: str = "",
         coeff: int = 2,
         cycles: Sequence[Sequence[np.ndarray] | None] | None = None,
+        approximation: dict | None = None,
     ) -> None:
         self._dgms = tuple(check_diagram(d, f"H{p}") for p, d in enumerate(dgms))
         if not self._dgms:
@@ -124,6 +129,7 @@ class Diagrams(Sequence):
         self.filtration = filtration
         self.backend = backend
         self.coeff = int(coeff)
+        self.approximation = approximation
 
     # -- sequence protocol ---------------------------------------------------------------
     def __len__(self) -> int:
@@ -224,6 +230,7 @@ class Diagrams(Sequence):
             backend=self.backend,
             coeff=self.coeff,
             cycles=cycles,
+            approximation=self.approximation,
         )
 
     # -- serialisation -------------------------------------------------------------------
@@ -255,11 +262,10 @@ class Diagrams(Sequence):
                     [np.empty((0, width), dtype=np.int64), *cycles]
                 )
                 arrays[f"h{p}_cycle_offsets"] = np.cumsum([0, *(len(z) for z in cycles)])
-        arrays["meta"] = np.array(
-            json.dumps(
-                {"filtration": self.filtration, "backend": self.backend, "coeff": self.coeff}
-            )
-        )
+        meta = {"filtration": self.filtration, "backend": self.backend, "coeff": self.coeff}
+        if self.approximation is not None:
+            meta["approximation"] = self.approximation
+        arrays["meta"] = np.array(json.dumps(meta))
         buffer = io.BytesIO()
         np.savez_compressed(buffer, **arrays)
         return buffer.getvalue()
@@ -292,7 +298,8 @@ class Diagrams(Sequence):
             raise InputError(f"{path}: {exc}") from exc
 
     def to_dict(self) -> dict:
-        """JSON-ready dict: ``{"filtration", "backend", "coeff", "diagrams": {"h0": [[b, d]]}}``.
+        """JSON-ready dict: ``{"filtration", "backend", "coeff", "approximation", "diagrams":
+        {"h0": [[b, d]]}}``.
 
         Essential deaths (``inf``) are written as ``None`` (JSON ``null``).
         """
@@ -300,6 +307,7 @@ class Diagrams(Sequence):
             "filtration": self.filtration,
             "backend": self.backend,
             "coeff": self.coeff,
+            "approximation": self.approximation,
             "diagrams": {
                 f"h{p}": [[float(b), None if math.isinf(d) else float(d)] for b, d in dgm]
                 for p, dgm in enumerate(self._dgms)
@@ -318,6 +326,7 @@ class Diagrams(Sequence):
             filtration=data.get("filtration", ""),
             backend=data.get("backend", ""),
             coeff=data.get("coeff", 2),
+            approximation=data.get("approximation"),
         )
 
 

@@ -15,6 +15,8 @@ kind               builder                      filtration value of a simplex
 ``weighted-rips``  :func:`weighted_rips`        vertex ``w_i``; edge ``max(w_i, w_j, (d_ij + w_i +
                                                 w_j) / 2)`` (Anai et al., p = 1); flag above
 ``dtm``            :func:`dtm`                  weighted Rips with distance-to-measure weights
+``landmark-rips``  :func:`~tda_pipe.tda.        Rips of maxmin landmarks, within ``2 eps`` (the
+                   landmark_rips.landmark_rips` cover radius) of Rips of all the points
 ``lower-star``     :func:`lower_star_graph`,    the largest vertex value of the simplex
                    :func:`lower_star_mesh`
 =================  ===========================  ==============================================
@@ -34,10 +36,13 @@ from scipy import sparse
 
 from tda_pipe.errors import InputError
 from tda_pipe.tda.resources import (
+    MEMORY_MARGIN,
     TIME_LIMIT_S,
     alpha_estimate,
     check_cubical,
     check_fits,
+    format_seconds,
+    mst_estimate,
     rips_estimate,
 )
 from tda_pipe.tda.validation import (
@@ -50,6 +55,8 @@ from tda_pipe.tda.validation import (
 
 __all__ = [
     "AUTO_ALPHA_MIN_POINTS",
+    "AUTO_LANDMARK_MIN_POINTS",
+    "AUTO_SECONDS",
     "AlphaFiltration",
     "BUILDERS",
     "CubicalFiltration",
@@ -74,6 +81,13 @@ __all__ = [
 #: by the highest homology dimension asked. Measured with giotto-ph on 2 cores: Rips H1 of
 #: 2000 points takes 1.5 s; Rips H2 takes 3.4 s for 300 points on a sphere and 56 s for 600.
 AUTO_ALPHA_MIN_POINTS = {1: 2000, 2: 300}
+#: Under ``auto``, a cloud in R^4 and above goes to Rips on maxmin landmarks (within a stated
+#: bottleneck distance of the full Rips diagrams) when, for H1 and above, it has more points
+#: than this or its exact Rips would not fit in memory, and for H0 when the spanning tree
+#: would take longer than :data:`AUTO_SECONDS`. Measured: Rips H1 of 5000 points in R^50 took
+#: 87 s; of 2000 points 13.6 s (2 cores under a load average of 13).
+AUTO_LANDMARK_MIN_POINTS = 5000
+AUTO_SECONDS = 60.0
 
 
 @dataclass(eq=False)
@@ -86,6 +100,11 @@ class Filtration:
     @property
     def n_vertices(self) -> int:
         raise NotImplementedError
+
+    @property
+    def approximation(self) -> dict | None:
+        """How far its diagrams may be from the exact ones (``None``: they are exact)."""
+        return None
 
     def describe(self) -> str:
         """One line: the kind, the size, and the reason it was chosen."""
@@ -483,6 +502,12 @@ def _build_alpha(data, o: dict) -> Filtration:
     return alpha(data)
 
 
+def _build_landmark_rips(data, o: dict) -> Filtration:
+    from tda_pipe.tda.landmark_rips import landmark_rips  # it builds on RipsFiltration
+
+    return landmark_rips(data, o["landmarks"], max_dim=o["max_dim"], metric=o["metric"])
+
+
 def _build_cubical(data, o: dict) -> Filtration:
     return cubical(data)
 
@@ -503,6 +528,7 @@ BUILDERS = {
     "rips": _build_rips,
     "sparse-rips": _build_sparse_rips,
     "alpha": _build_alpha,
+    "landmark-rips": _build_landmark_rips,
     "cubical": _build_cubical,
     "weighted-rips": _build_weighted_rips,
     "dtm": _build_dtm,
@@ -520,13 +546,17 @@ def build_filtration(
     epsilon: float | None = None,
     weights=None,
     k: int = 10,
+    landmarks: int | None = None,
 ) -> Filtration:
     """Build the filtration ``kind`` of ``data``; ``"auto"`` picks one and says why.
 
     ``auto`` chooses: Rips for a precomputed matrix; sparse Rips if ``epsilon`` is given; the
     alpha complex for clouds in R^2 or R^3 larger than :data:`AUTO_ALPHA_MIN_POINTS` (2000
     points for H1, 300 for H2; never in R^4 and above, where the Delaunay triangulation
-    explodes); Rips otherwise. Images go to ``kind="cubical"`` explicitly.
+    explodes); Rips on ``landmarks`` maxmin landmarks (default 1000) for clouds in R^4 and
+    above whose exact Rips would not fit, or take long (:data:`AUTO_LANDMARK_MIN_POINTS`,
+    :data:`AUTO_SECONDS`), or if ``landmarks`` is given; Rips otherwise. Images go to
+    ``kind="cubical"`` explicitly.
 
     A Rips filtration without a threshold, for ``max_dim >= 1``, is refused here if its matrix
     and complex would not fit in memory (:meth:`RipsFiltration.check_memory`); H0 goes through
@@ -543,12 +573,18 @@ def build_filtration(
         raise InputError(f"unknown filtration {kind!r}; choose one of {', '.join(KINDS)}")
     if kind == "auto":
         kind, reason = _auto_kind(
-            data, max_dim=max_dim, metric=metric, epsilon=epsilon, weights=weights
+            data,
+            max_dim=max_dim,
+            metric=metric,
+            epsilon=epsilon,
+            weights=weights,
+            landmarks=landmarks,
+            threshold=threshold,
         )
     else:
         reason = ""
     options = {"metric": metric, "threshold": threshold, "epsilon": epsilon, "weights": weights}
-    filt = BUILDERS[kind](data, options | {"k": k})
+    filt = BUILDERS[kind](data, options | {"k": k, "landmarks": landmarks, "max_dim": max_dim})
     if (
         isinstance(filt, RipsFiltration)
         and max_dim >= 1
@@ -561,14 +597,22 @@ def build_filtration(
     return filt
 
 
-def _auto_kind(data, *, max_dim: int, metric: str, epsilon, weights) -> tuple[str, str]:
+def _auto_kind(
+    data, *, max_dim: int, metric: str, epsilon, weights, landmarks, threshold
+) -> tuple[str, str]:
     if weights is not None:
         return "weighted-rips", "auto: weights given"
     if metric == "precomputed":
         return "rips", "auto: precomputed distances"
     if epsilon is not None:
         return "sparse-rips", f"auto: epsilon={epsilon} given"
+    if landmarks is not None:
+        return "landmark-rips", f"auto: landmarks={landmarks} given"
     shape = np.shape(data)
+    if len(shape) == 2 and metric == "euclidean" and shape[1] >= 4 and threshold is None:
+        why = _exact_rips_too_big(*shape, max_dim)
+        if why:
+            return "landmark-rips", f"auto: {why}"
     if len(shape) == 2 and metric == "euclidean" and 2 <= shape[1] <= 3 and max_dim >= 1:
         limit = AUTO_ALPHA_MIN_POINTS[min(max_dim, 2)]
         if shape[0] > limit:
@@ -577,3 +621,20 @@ def _auto_kind(data, *, max_dim: int, metric: str, epsilon, weights) -> tuple[st
                 f"auto: {shape[0]} points in R^{shape[1]}, more than {limit} for Rips H{max_dim}",
             )
     return "rips", ""
+
+
+def _exact_rips_too_big(n: int, d: int, max_dim: int) -> str:
+    """Why ``auto`` passes over exact Rips of ``n`` points in R^d up to H``max_dim`` (or ``""``)."""
+    if max_dim == 0:
+        seconds = mst_estimate(n, d).seconds
+        if seconds > AUTO_SECONDS:
+            return (
+                f"{n} points in R^{d}: H0 by a spanning tree would take about "
+                f"{format_seconds(seconds)}"
+            )
+        return ""
+    if n > AUTO_LANDMARK_MIN_POINTS:
+        return f"{n} points in R^{d}, more than {AUTO_LANDMARK_MIN_POINTS} for Rips H{max_dim}"
+    if rips_estimate(n, max_dim).bytes > MEMORY_MARGIN * available_memory():
+        return f"{n} points in R^{d}: the exact Rips H{max_dim} would not fit in memory"
+    return ""

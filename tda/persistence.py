@@ -295,4 +295,5 @@ def persistence(
         backend=chosen,
         coeff=coeff,
         cycles=representatives,
+        approximation=filt.approximation,
     )

@@ -42,6 +42,8 @@ __all__ = [
     "cubical_estimate",
     "downsampled_shape",
     "format_seconds",
+    "landmark_estimate",
+    "mst_estimate",
     "rips_estimate",
 ]
 
@@ -287,6 +289,70 @@ def rips_estimate(n: int, max_dim: int | None = None, *, matrix: bool = True) ->
         )
     what = f"Rips on {n} points" if max_dim is None else f"Rips H{max_dim} on {n} points"
     return Estimate(what, tuple(parts))
+
+
+# -- H0 by a spanning tree -------------------------------------------------------------------
+
+#: Seconds per ``n^2 d`` (the products) and per ``n^2`` (the vector steps) of H0 by Prim's
+#: algorithm on rows computed on the fly (:mod:`tda_pipe.tda.mst`). Measured on 2 cores under
+#: a load average of 19 from other work (so slow figures): 20000 points in R^50 349 s, 5000
+#: points in R^768 124 s (the model: 331 s and 139 s).
+_MST_SECONDS_PER_N2D = 6.5e-9
+_MST_SECONDS_PER_N2 = 5.5e-7
+
+
+def mst_estimate(n: int, d: int) -> Estimate:
+    """Memory and time of H0 of Rips on ``n`` points in R^d by a minimum spanning tree.
+
+    Examples
+    --------
+    >>> mst_estimate(100_000, 768).describe()
+    'H0 of Rips on 100000 points in R^768 by a spanning tree needs about 6.1 MiB for its \
+vectors and about 15 h'
+    """
+    seconds = n * n * (d * _MST_SECONDS_PER_N2D + _MST_SECONDS_PER_N2)
+    return Estimate(
+        f"H0 of Rips on {n} points in R^{d} by a spanning tree",
+        (("its vectors", 8.0 * 8 * n),),
+        seconds,
+    )
+
+
+# -- landmark Rips ---------------------------------------------------------------------------
+
+#: Float64 multiply-adds a second of the maxmin landmark search (its matrix products), and
+#: seconds of gudhi's Rips H1 on 1000 landmarks, growing like the cube of their number.
+#: Measured on 2 cores under a load average of 12-16 from other work (so slow figures): 1000
+#: landmarks of 10^5 points in R^768 in 28-46 s (a noisy torus, 8 Gaussian blobs); Rips H1 of
+#: 1000 landmarks 4-9 s, of 2000 landmarks 40-56 s.
+_LANDMARK_FLOPS = 5e9
+_LANDMARK_RIPS_H1_SECONDS = 9.0
+
+
+def landmark_estimate(n: int, d: int, m: int, max_dim: int = 1) -> Estimate:
+    """Memory and time of Rips persistence up to H``max_dim`` on ``m`` maxmin landmarks of
+    ``n`` points in R^d: the search (a few vectors of ``n``, blocks of products, the pool of
+    :data:`~tda_pipe.tda.sampling.POOL_SIZE` points) and Rips on the landmarks
+    (:func:`rips_estimate`).
+
+    Examples
+    --------
+    >>> landmark_estimate(100_000, 768, 1000).describe()  # doctest: +NORMALIZE_WHITESPACE
+    'Rips H1 on 1000 maxmin landmarks of 100000 points in R^768 needs about 83.4 MiB for the
+    landmark search and 53.4 MiB for Rips on the landmarks, 136.8 MiB in all and about 40 s'
+    """
+    from tda_pipe.tda.sampling import POOL_SIZE
+
+    search = 8.0 * (4 * n + 8192 * m + min(POOL_SIZE, n) * d + m * d)
+    rips = rips_estimate(m, max_dim)
+    seconds = 2.0 * n * m * d / _LANDMARK_FLOPS
+    if max_dim >= 1:
+        seconds += _LANDMARK_RIPS_H1_SECONDS * (m / 1000) ** 3
+    return Estimate(
+        f"Rips H{max_dim} on {m} maxmin landmarks of {n} points in R^{d}",
+        (("the landmark search", search), ("Rips on the landmarks", rips.bytes)),
+        seconds,
+    )
 
 
 # -- images ----------------------------------------------------------------------------------

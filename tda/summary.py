@@ -54,6 +54,7 @@ def summarize(diagrams: Diagrams, scales: list[float] | None = None, top: int = 
         "filtration": diagrams.filtration,
         "backend": diagrams.backend,
         "coeff": diagrams.coeff,
+        "approximation": diagrams.approximation,
         "scales": scales,
         "dimensions": dims,
     }
