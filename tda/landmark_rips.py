@@ -33,7 +33,7 @@ import numpy as np
 from tda_pipe.errors import InputError
 from tda_pipe.progress import phase
 from tda_pipe.tda.filtrations import RipsFiltration
-from tda_pipe.tda.resources import check_fits, landmark_estimate
+from tda_pipe.tda.resources import TIME_LIMIT_S, check_fits, landmark_estimate
 from tda_pipe.tda.sampling import maxmin_landmarks
 from tda_pipe.tda.validation import available_memory, check_points
 
@@ -114,8 +114,9 @@ def landmark_rips(
         How many; more is slower and closer (the cover radius falls). Default
         :data:`DEFAULT_LANDMARKS`.
     max_dim : int
-        The homology asked, for the memory and time check
-        (:func:`~tda_pipe.tda.resources.landmark_estimate`) made before anything is computed.
+        The homology asked, for the check made before anything is computed: more than 80% of
+        the available memory or more than 10 minutes
+        (:func:`~tda_pipe.tda.resources.landmark_estimate`) is an :class:`InputError`.
     seed : int
         Chooses the first landmark.
     """
@@ -131,6 +132,7 @@ def landmark_rips(
         available_memory(),
         f"use fewer landmarks (--landmarks {max(2, m // 2)}), a lower --max-dim, or subsample "
         "the points (--sample N)",
+        time_limit=TIME_LIMIT_S,
     )
     with phase(f"choosing {m} maxmin landmarks of {len(X)} points"):
         marks = maxmin_landmarks(X, m, seed=seed)

@@ -216,12 +216,16 @@ def test_alpha_estimate_of_few_points_is_their_subsets():
 
 
 def test_auto_never_picks_alpha_above_r3(memory):
+    """Above R^3 auto takes exact Rips while it is small, Rips on landmarks beyond."""
     memory(2**50)
     rng = np.random.default_rng(0)
     for d in (4, 5, 10):
         for max_dim in (1, 2):
-            filt = F.build_filtration(rng.random((50_000, d)), max_dim=max_dim)
-            assert filt.kind == "rips", (d, max_dim)
+            small = F.build_filtration(rng.random((F.AUTO_LANDMARK_MIN_POINTS, d)), max_dim=max_dim)
+            assert small.kind == "rips", (d, max_dim)
+            large = F.build_filtration(rng.random((6000, d)), max_dim=max_dim)
+            assert large.kind == "landmark-rips", (d, max_dim)
+            assert "more than 5000 for Rips" in large.reason
     assert F.build_filtration(rng.random((50_000, 3)), max_dim=1).kind == "alpha"
 
 
