@@ -287,45 +287,71 @@ def _values(cx: _Complex) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     return cell_v, facet_v, edge_v
 
 
+@_helper
+def _triangle_r2(X, i, j, k):
+    """Squared circumradius of the triangle ``(i, j, k)`` in R^3: ``|u|^2 |v|^2 |u - v|^2 /
+    (4 |u x v|^2)``, and ``|u x v|^2``."""
+    ux, uy, uz = X[j, 0] - X[i, 0], X[j, 1] - X[i, 1], X[j, 2] - X[i, 2]
+    vx, vy, vz = X[k, 0] - X[i, 0], X[k, 1] - X[i, 1], X[k, 2] - X[i, 2]
+    mx, my, mz = uy * vz - uz * vy, uz * vx - ux * vz, ux * vy - uy * vx
+    area = mx * mx + my * my + mz * mz
+    wx, wy, wz = ux - vx, uy - vy, uz - vz
+    uu, vv, ww = (
+        ux * ux + uy * uy + uz * uz,
+        vx * vx + vy * vy + vz * vz,
+        wx * wx + wy * wy + wz * wz,
+    )
+    return uu * vv * ww / (4.0 * area), area
+
+
 @_jit
 def _cell_values(X, cells, out):
     """Squared circumradii of the top cells (triangles in R^2, tetrahedra in R^3). A flat
     tetrahedron (four cocircular points of a degenerate triangulation) gets the circle of its
-    largest face: ``R^2 = |u|^2 |v|^2 |u - v|^2 / (4 |u x v|^2)``."""
+    largest face."""
     for t in range(cells.shape[0]):
-        p = X[cells[t, 0]]
-        a = X[cells[t, 1]] - p
-        b = X[cells[t, 2]] - p
-        sa, sb = a @ a, b @ b
+        i = cells[t, 0]
+        ax, ay = X[cells[t, 1], 0] - X[i, 0], X[cells[t, 1], 1] - X[i, 1]
+        bx, by = X[cells[t, 2], 0] - X[i, 0], X[cells[t, 2], 1] - X[i, 1]
         if X.shape[1] == 2:
-            den = 2.0 * (a[0] * b[1] - a[1] * b[0])
-            ux = (b[1] * sa - a[1] * sb) / den
-            uy = (a[0] * sb - b[0] * sa) / den
+            sa, sb = ax * ax + ay * ay, bx * bx + by * by
+            den = 2.0 * (ax * by - ay * bx)
+            ux, uy = (by * sa - ay * sb) / den, (ax * sb - bx * sa) / den
             out[t] = ux * ux + uy * uy
             continue
-        c = X[cells[t, 3]] - p
-        sc = c @ c
-        bc, ca, ab = np.cross(b, c), np.cross(c, a), np.cross(a, b)
-        volume = a @ bc
+        az = X[cells[t, 1], 2] - X[i, 2]
+        bz = X[cells[t, 2], 2] - X[i, 2]
+        cx, cy, cz = (
+            X[cells[t, 3], 0] - X[i, 0],
+            X[cells[t, 3], 1] - X[i, 1],
+            X[cells[t, 3], 2] - X[i, 2],
+        )
+        sa, sb, sc = (
+            ax * ax + ay * ay + az * az,
+            bx * bx + by * by + bz * bz,
+            cx * cx + cy * cy + cz * cz,
+        )
+        bcx, bcy, bcz = by * cz - bz * cy, bz * cx - bx * cz, bx * cy - by * cx
+        cax, cay, caz = cy * az - cz * ay, cz * ax - cx * az, cx * ay - cy * ax
+        abx, aby, abz = ay * bz - az * by, az * bx - ax * bz, ax * by - ay * bx
+        volume = ax * bcx + ay * bcy + az * bcz
         if abs(volume) > 1e-10 * np.sqrt(sa * sb * sc):
-            off = (sa * bc + sb * ca + sc * ab) / (2.0 * volume)
-            out[t] = off @ off
+            h = 2.0 * volume
+            ox = (sa * bcx + sb * cax + sc * abx) / h
+            oy = (sa * bcy + sb * cay + sc * aby) / h
+            oz = (sa * bcz + sb * caz + sc * abz) / h
+            out[t] = ox * ox + oy * oy + oz * oz
             continue
         best, r2 = -1.0, 0.0
         for skip in range(4):
-            q = np.empty((3, 3))
-            w = 0
-            for i in range(4):
-                if i != skip:
-                    q[w] = X[cells[t, i]]
-                    w += 1
-            u, v = q[1] - q[0], q[2] - q[0]
-            m = np.cross(u, v)
-            area = m @ m
+            f0, f1, f2 = (
+                (0, 1, 2)
+                if skip == 3
+                else ((0, 1, 3) if skip == 2 else ((0, 2, 3) if skip == 1 else (1, 2, 3)))
+            )
+            face_r2, area = _triangle_r2(X, cells[t, f0], cells[t, f1], cells[t, f2])
             if area > best:
-                best = area
-                uv = u - v
-                r2 = (u @ u) * (v @ v) * (uv @ uv) / (4.0 * area)
+                best, r2 = area, face_r2
         out[t] = r2
 
 
@@ -334,22 +360,36 @@ def _facet_values(X, facets, opposite, around, cell_v, out):
     """Facet values: the squared circumradius (of an edge in R^2, a triangle in R^3) if no
     vertex opposite it is strictly inside its smallest circumsphere, else the smaller value
     of its cells."""
+    d = X.shape[1]
+    centre = np.empty(d)
     for f in range(facets.shape[0]):
-        p = X[facets[f, 0]]
-        a = X[facets[f, 1]] - p
+        i, j = facets[f, 0], facets[f, 1]
         if facets.shape[1] == 2:
-            off = a / 2.0
+            r2 = 0.0
+            for k in range(d):
+                centre[k] = (X[i, k] + X[j, k]) / 2.0
+                r2 += (X[j, k] - X[i, k]) ** 2 / 4.0
         else:
-            b = X[facets[f, 2]] - p
-            m = np.cross(a, b)
-            off = ((a @ a) * np.cross(b, m) + (b @ b) * np.cross(m, a)) / (2.0 * (m @ m))
-        centre = p + off
-        r2 = off @ off
+            k = facets[f, 2]
+            ux, uy, uz = X[j, 0] - X[i, 0], X[j, 1] - X[i, 1], X[j, 2] - X[i, 2]
+            vx, vy, vz = X[k, 0] - X[i, 0], X[k, 1] - X[i, 1], X[k, 2] - X[i, 2]
+            mx, my, mz = uy * vz - uz * vy, uz * vx - ux * vz, ux * vy - uy * vx
+            uu, vv = ux * ux + uy * uy + uz * uz, vx * vx + vy * vy + vz * vz
+            h = 2.0 * (mx * mx + my * my + mz * mz)
+            # centre - X[i] = (|u|^2 (v x m) + |v|^2 (m x u)) / (2 |m|^2)
+            ox = (uu * (vy * mz - vz * my) + vv * (my * uz - mz * uy)) / h
+            oy = (uu * (vz * mx - vx * mz) + vv * (mz * ux - mx * uz)) / h
+            oz = (uu * (vx * my - vy * mx) + vv * (mx * uy - my * ux)) / h
+            centre[0], centre[1], centre[2] = X[i, 0] + ox, X[i, 1] + oy, X[i, 2] + oz
+            r2 = ox * ox + oy * oy + oz * oz
         attached = False
         for s in range(2):
-            if opposite[f, s] >= 0:
-                gap = X[opposite[f, s]] - centre
-                if gap @ gap < r2:
+            v = opposite[f, s]
+            if v >= 0:
+                gap = 0.0
+                for k in range(d):
+                    gap += (X[v, k] - centre[k]) ** 2
+                if gap < r2:
                     attached = True
         if attached:
             value = cell_v[around[f, 0]]
@@ -370,12 +410,14 @@ def _edge_values(X, edges, triangles, sides, tri_v):
     attached = np.zeros(E, dtype=np.bool_)
     for t in range(triangles.shape[0]):
         for s in range(3):
-            i = 0 if s < 2 else 1
-            j = 1 if s == 0 else 2
-            o = 3 - i - j
-            at = X[triangles[t, o]]
+            i = triangles[t, 0] if s < 2 else triangles[t, 1]
+            j = triangles[t, 1] if s == 0 else triangles[t, 2]
+            o = triangles[t, 2 - s]
+            dot = 0.0
+            for k in range(3):
+                dot += (X[i, k] - X[o, k]) * (X[j, k] - X[o, k])
             e = sides[t, s]
-            if (X[triangles[t, i]] - at) @ (X[triangles[t, j]] - at) < 0:
+            if dot < 0:
                 attached[e] = True
             if tri_v[t] < smallest[e]:
                 smallest[e] = tri_v[t]
@@ -384,8 +426,10 @@ def _edge_values(X, edges, triangles, sides, tri_v):
         if attached[e]:
             out[e] = smallest[e]
         else:
-            gap = X[edges[e, 1]] - X[edges[e, 0]]
-            out[e] = (gap @ gap) / 4.0
+            gap = 0.0
+            for k in range(3):
+                gap += (X[edges[e, 1], k] - X[edges[e, 0], k]) ** 2
+            out[e] = gap / 4.0
     return out
 
 

@@ -1,0 +1,227 @@
+"""Time and peak memory of ``tda-pipe analyze`` on big clouds, beside gudhi called directly.
+
+Each figure is one fresh process, measured by ``os.wait4`` (wall clock, CPU seconds, peak
+resident memory): ``analyze`` with default options (H0-H1, its stage cache in a new empty
+folder), our persistence stage alone (``tda_pipe.persistence(X, 1)``), and gudhi's own
+``AlphaComplex(X).create_simplex_tree()`` then ``compute_persistence()``. Noisy tori in R^3 of
+10^4, 10^5 and 10^6 points; with ``--rounds R`` each size runs R interleaved rounds (ours,
+gudhi, ours, ...) and the medians are printed. Diagrams of ours and gudhi's are compared in
+the same run: bars longer than 1e-9, the largest gap between the sorted births and between the
+sorted deaths, and gudhi's bottleneck distance between the 20000 longest bars.
+
+    python benchmarks/bench_scale.py                      # 1e4, 1e5, 1e6 points
+    python benchmarks/bench_scale.py --sizes 10000 100000 --rounds 3
+    python benchmarks/bench_scale.py --quick              # 5000 and 20000 points
+    python benchmarks/bench_scale.py --no-gudhi           # ours only (gudhi needs ~11 GB at 1e6)
+
+Other rows (embeddings in R^768, say) plug in through :func:`measure`, :func:`analyze_row`
+and :func:`print_table`: a row is a name, a size and its :class:`Run` figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+GIB = 1024**3
+
+
+@dataclass
+class Run:
+    """One process: wall and CPU seconds, peak resident bytes, exit status, what it printed
+    as JSON on its last line (timings inside, diagram files)."""
+
+    wall: float
+    cpu: float
+    peak: int
+    status: int
+    report: dict = field(default_factory=dict)
+
+    def cell(self) -> str:
+        if self.status != 0:
+            return f"failed ({self.status}) after {self.wall:.0f} s, {self.peak / GIB:.1f} GiB"
+        return f"{self.wall:7.1f} s {self.peak / GIB:5.2f} GiB"
+
+
+def measure(argv: list[str], env: dict | None = None) -> Run:
+    """Run ``argv`` in a fresh process; its figures from ``os.wait4`` (Linux, macOS)."""
+    start = time.perf_counter()
+    child = subprocess.Popen(
+        argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env={**os.environ, **(env or {})}
+    )
+    out = child.stdout.read().decode()
+    _, status, usage = os.wait4(child.pid, 0)
+    wall = time.perf_counter() - start
+    scale = 1 if sys.platform == "darwin" else 1024  # ru_maxrss: bytes on macOS, KiB on Linux
+    lines = [line for line in out.splitlines() if line.startswith("{")]
+    code = os.waitstatus_to_exitcode(status)
+    report = json.loads(lines[-1]) if lines and code == 0 else {}
+    return Run(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss * scale, code, report)
+
+
+def torus(n: int, seed: int = 0) -> np.ndarray:
+    """Noisy points on a torus (R = 2, r = 0.7, noise 0.05) in R^3."""
+    rng = np.random.default_rng(seed)
+    t = rng.uniform(0, 2 * np.pi, (n, 2))
+    ring = 2 + 0.7 * np.cos(t[:, 1])
+    X = np.column_stack([ring * np.cos(t[:, 0]), ring * np.sin(t[:, 0]), 0.7 * np.sin(t[:, 1])])
+    return X + rng.normal(0, 0.05, X.shape)
+
+
+def analyze_row(path: Path, work: Path) -> Run:
+    """``tda-pipe analyze PATH`` with default options, its cache in an empty folder."""
+    cache = tempfile.mkdtemp(dir=work)
+    code = "import sys; from tda_pipe.cli import run; sys.argv[0] = 'tda-pipe'; run()"
+    argv = [sys.executable, "-c", code, "analyze", str(path), "-o", str(work / "out")]
+    return measure([*argv, "--overwrite"], env={"TDA_PIPE_CACHE_DIR": cache})
+
+
+_OURS = """
+import json, sys, time
+import numpy as np
+import tda_pipe as tp
+X = np.load(sys.argv[1])
+start = time.perf_counter()
+d = tp.persistence(X, 1)
+seconds = time.perf_counter() - start
+np.savez(sys.argv[2], *d)
+print(json.dumps({"seconds": seconds, "backend": d.backend}))
+"""
+
+_GUDHI = """
+import json, sys, time
+import gudhi
+import numpy as np
+X = np.load(sys.argv[1])
+start = time.perf_counter()
+st = gudhi.AlphaComplex(points=X).create_simplex_tree()
+built = time.perf_counter()
+st.compute_persistence()
+done = time.perf_counter()
+dgms = []
+for p in range(2):  # squared radii to the diameter scale 2 sqrt(alpha^2) that tda-pipe reports
+    d = 2 * np.sqrt(np.asarray(st.persistence_intervals_in_dimension(p)).reshape(-1, 2))
+    dgms.append(d[d[:, 1] > d[:, 0]])
+np.savez(sys.argv[2], *dgms)
+print(json.dumps({"seconds": done - start, "build": built - start, "persistence": done - built}))
+"""
+
+
+def persistence_row(script: str, path: Path, out: Path) -> Run:
+    return measure([sys.executable, "-c", script, str(path), str(out)])
+
+
+def compare(ours: Path, theirs: Path, top: int = 20000) -> str:
+    """How far our diagrams are from gudhi's, dimension by dimension."""
+    import gudhi
+
+    parts = []
+    with np.load(ours) as a, np.load(theirs) as b:
+        for p in range(2):
+            x, y = a[f"arr_{p}"], b[f"arr_{p}"]
+            n_x, n_y = (int(np.sum(d[:, 1] - d[:, 0] > 1e-9)) for d in (x, y))
+            gap = max(_sorted_gap(x[:, k], y[:, k]) for k in range(2))
+            longest = [d[np.argsort(d[:, 0] - d[:, 1])[:top]] for d in (x, y)]
+            parts.append(
+                f"H{p}: {n_x} / {n_y} bars, sorted gap {gap:.1e}, "
+                f"bottleneck(top {top}) {gudhi.bottleneck_distance(*longest):.1e}"
+            )
+    return "; ".join(parts)
+
+
+def _sorted_gap(x: np.ndarray, y: np.ndarray) -> float:
+    """Largest difference between the sorted values (``inf`` matching ``inf``)."""
+    if len(x) != len(y):
+        return math.inf
+    x, y = np.sort(x), np.sort(y)
+    same = x == y  # both infinite, or equal
+    return float(np.max(np.abs(x[~same] - y[~same]), initial=0.0))
+
+
+def growth(sizes: list[int], values: list[float]) -> str:
+    """Exponents ``k`` of ``cost ~ n^k`` between consecutive sizes."""
+    steps = [
+        f"{math.log(v1 / v0) / math.log(n1 / n0):.2f}"
+        for (n0, v0), (n1, v1) in zip(zip(sizes, values), zip(sizes[1:], values[1:]))
+        if v0 > 0 and v1 > 0
+    ]
+    return ", ".join(steps) or "-"
+
+
+def median_run(runs: list[Run]) -> Run:
+    return sorted(runs, key=lambda r: r.wall)[len(runs) // 2]
+
+
+def print_table(rows: list[tuple[str, int, dict[str, Run]]]) -> None:
+    """One line per (name, size): each measured column's wall time and peak memory."""
+    for name, n, runs in rows:
+        cells = "  ".join(f"{col}: {run.cell()}" for col, run in runs.items())
+        print(f"{name:<10} n={n:<8} {cells}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
+    parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("--quick", action="store_true", help="5000 and 20000 points")
+    parser.add_argument("--no-gudhi", action="store_true", help="leave gudhi out")
+    args = parser.parse_args()
+    sizes = [5000, 20_000] if args.quick else sorted(args.sizes)  # auto: alpha above 2000
+    print(f"{os.cpu_count()} cores; one fresh process per figure; medians of {args.rounds} rounds")
+    rows, ratios = [], []
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        warm = work / "warm.npy"  # compiles (and caches) numba's loops before any timing
+        np.save(warm, torus(3000))
+        persistence_row(_OURS, warm, work / "warm.npz")
+        for n in sizes:
+            path = work / f"torus_{n}.npy"
+            np.save(path, torus(n))
+            runs: dict[str, list[Run]] = {"analyze": [], "ours": [], "gudhi": []}
+            for _ in range(args.rounds):  # interleaved: a slow spell hits everyone alike
+                runs["analyze"].append(analyze_row(path, work))
+                runs["ours"].append(persistence_row(_OURS, path, work / "ours.npz"))
+                if not args.no_gudhi:
+                    runs["gudhi"].append(persistence_row(_GUDHI, path, work / "gudhi.npz"))
+            medians = {col: median_run(r) for col, r in runs.items() if r}
+            rows.append(("torus R^3", n, medians))
+            print_table(rows[-1:])
+            ours, gudhi_run = medians["ours"], medians.get("gudhi")
+            inside = ours.report.get("seconds", math.nan)
+            line = f"    persistence stage inside: {inside:.1f} s ({ours.report.get('backend')})"
+            if gudhi_run is not None and gudhi_run.status == 0:
+                g = gudhi_run.report
+                ratio = inside / g["seconds"]
+                ratios.append((n, ratio))
+                line += (
+                    f"; gudhi {g['seconds']:.1f} s (tree {g['build']:.1f} s, persistence "
+                    f"{g['persistence']:.1f} s); ours / gudhi {ratio:.2f}\n    "
+                    + compare(work / "ours.npz", work / "gudhi.npz")
+                )
+            print(line, flush=True)
+    if len(rows) > 1:
+        print("\ngrowth exponents between consecutive sizes (cost ~ n^k):")
+        for col in ("analyze", "ours", "gudhi"):
+            pairs = [(n, r[col]) for _, n, r in rows if col in r and r[col].status == 0]
+            if len(pairs) > 1:
+                ns = [n for n, _ in pairs]
+                print(
+                    f"  {col:<8} time {growth(ns, [r.wall for _, r in pairs])}"
+                    f"   memory {growth(ns, [r.peak for _, r in pairs])}"
+                )
+    if ratios:
+        print("persistence time ours / gudhi: " + ", ".join(f"n={n}: {r:.2f}" for n, r in ratios))
+
+
+if __name__ == "__main__":
+    main()
