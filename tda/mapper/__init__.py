@@ -7,7 +7,7 @@ and edge, :mod:`~tda_pipe.tda.mapper.views` draws and exports it (HTML, PNG, Gra
 Examples
 --------
 >>> from tda_pipe.datasets import circle
->>> G = Mapper(lens="coordinate:1", cover=(8, 0.3)).fit(circle(200, seed=0)).graph
+>>> G = Mapper(lens="coordinate:1", cover=(8, 0.3)).fit(circle(200, noise=0.05, seed=0)).graph
 >>> summarize_graph(G)["independent_cycles"]
 1
 """
