@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import math
 import pickle
+import tracemalloc
+from functools import partial
 
 import numpy as np
 import pytest
+from gudhi import representations as gr
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import LogisticRegression
@@ -15,6 +18,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from tda_pipe.errors import InputError
+from tda_pipe.tda import features
 from tda_pipe.tda.diagrams import Diagrams
 from tda_pipe.tda.features import (
     BettiCurve,
@@ -221,3 +225,59 @@ def test_bad_inputs_and_parameters_are_rejected():
     fitted = BettiCurve().fit(Diagrams([[[0.0, 1.0]], [[0.5, 1.0]]]))
     with pytest.raises(InputError, match="diagram 1 holds H0..H0"):
         fitted.transform([Diagrams([EMPTY, EMPTY]), d])
+
+
+# -- big diagrams: blocks of bars, the numbers of gudhi.representations -----------------------
+
+
+def big_diagrams(n: int, seed: int = 0) -> Diagrams:
+    """Like an alpha complex of n noisy points: n short H0 bars, 2.5 n tiny H1 bars, one loop,
+    ties (equal deaths, bars on the grid's ends)."""
+    rng = np.random.default_rng(seed)
+    h0 = np.column_stack([np.zeros(n), np.round(rng.gamma(4, 0.01, n), 3)])
+    births = rng.uniform(0.05, 0.1, int(2.5 * n))
+    h1 = np.column_stack([births, births + rng.gamma(1, 0.004, len(births))])
+    h1 = np.vstack([h1, [[0.05, 2.25], [0.05, 0.1]]])
+    return Diagrams([np.vstack([h0, [[0.0, INF]]]), h1])
+
+
+def _persistence_weight(point, scale):
+    return min(point[1] / scale, 1.0)
+
+
+@pytest.mark.parametrize("essential", ["drop", "clip"])
+def test_blocks_give_gudhis_numbers(monkeypatch, essential):
+    """Small blocks (many of them) against gudhi.representations on the whole diagram."""
+    d = big_diagrams(3000)
+    monkeypatch.setattr(features, "_BLOCK_FLOATS", 3000)  # 30 bars a block for 100 grid points
+    for p in (0, 1):
+        bc = BettiCurve(dims=(p,), essential=essential).fit(d)
+        dgm = bc._prepare(d[p])
+        theirs = gr.BettiCurve(predefined_grid=bc.grids_[0]).fit_transform([dgm])
+        np.testing.assert_array_equal(bc.transform(d), theirs)
+
+        pl = PersistenceLandscape(dims=(p,), essential=essential).fit(d)
+        gudhi_pl = gr.Landscape(num_landscapes=5, resolution=100, sample_range=list(pl.ranges_[0]))
+        theirs = gudhi_pl.fit_transform([pl._prepare(d[p])]) / math.sqrt(2)
+        np.testing.assert_array_equal(pl.transform(d), theirs)  # bit for bit
+
+        pi = PersistenceImage(dims=(p,), essential=essential).fit(d)
+        gudhi_pi = gr.PersistenceImage(
+            bandwidth=pi.bandwidths_[0],
+            weight=partial(_persistence_weight, scale=pi.max_persistences_[0]),
+            resolution=[20, 20],
+            im_range=list(pi.im_ranges_[0]),
+        )
+        theirs = gudhi_pi.fit_transform([pi._prepare(d[p])])
+        np.testing.assert_allclose(pi.transform(d), theirs, rtol=1e-12, atol=1e-12 * theirs.max())
+
+
+def test_memory_stays_bounded_on_a_million_bars():
+    """10^6 bars: gudhi's persistence image alone would hold 10^6 x 400 floats (3.2 GB)."""
+    d = big_diagrams(300_000)
+    tracemalloc.start()
+    for transformer in (BettiCurve(), PersistenceImage()):
+        transformer.fit(d).transform(d)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 200 * 2**20  # the diagrams' copies (17 MB each) and 32 MB blocks
