@@ -36,10 +36,11 @@ Examples
 >>> import numpy as np
 >>> from tda_pipe.datasets import circle
 >>> dgms, pairs = alpha_delaunay(circle(200, seed=0), max_dim=1)
->>> [len(d) for d in dgms], bool(dgms[1][0, 1] > 1.7)  # one loop, closing near diameter 2
-([199, 1], True)
->>> pairs[1][1][0].tolist()  # the triangle that kills it
-[1, 68, 134]
+>>> life = dgms[1][:, 1] - dgms[1][:, 0]
+>>> len(dgms[0]), int((life > 1).sum())  # 200 points; one loop among 71 classes of H1
+(200, 1)
+>>> dgms[1][life.argmax()].round(3).tolist(), pairs[1][1][life.argmax()].tolist()
+([0.267, 2.0], [48, 40, 168])
 """
 
 from __future__ import annotations
