@@ -169,10 +169,14 @@ def _facet_table(cells, neighbors, facets, around, opposite, cell_facets):
                 continue
             w = 0
             for i in range(width):
-                if i != k:
-                    facets[f, w] = cells[c, i]
+                if i != k:  # insertion sort of the facet's vertices, as they come
+                    v = cells[c, i]
+                    at = w
+                    while at > 0 and facets[f, at - 1] > v:
+                        facets[f, at] = facets[f, at - 1]
+                        at -= 1
+                    facets[f, at] = v
                     w += 1
-            facets[f].sort()
             around[f, 0], around[f, 1] = c, j
             opposite[f, 0], opposite[f, 1] = cells[c, k], -1
             cell_facets[c, k] = f
@@ -712,7 +716,8 @@ def alpha_delaunay(points, max_dim: int = 1, with_pairs: bool = True) -> Result:
     for b, dd, bs, ds in rows:
         keep = dd > b
         dgms.append(np.column_stack([b[keep], dd[keep]]))
-        pairs.append((_rows(bs[keep], width, order), _rows(ds[keep], width, order)))
+        if with_pairs:
+            pairs.append((_rows(bs[keep], width, order), _rows(ds[keep], width, order)))
     while len(dgms) <= max_dim:
         dgms.append(np.empty((0, 2)))
         pairs.append((np.empty((0, width), dtype=np.int64), np.empty((0, width), dtype=np.int64)))
