@@ -160,11 +160,19 @@ def analyze(
         typer.Option(help="Comma-separated Betti scales (default: 10-90% of the largest death)."),
     ] = None,
     dtm_k: Annotated[int, typer.Option("--dtm-k", help="Neighbours for the DTM filtration.")] = 10,
+    cycles: Annotated[
+        int,
+        typer.Option(
+            help="Representative cycles of the K most persistent classes a dimension: "
+            "cycles.json, cycles.png, and drawn in report.html (Rips, alpha, cubical)."
+        ),
+    ] = 0,
     overwrite: Overwrite = False,
     no_cache: NoCache = False,
     quiet: Quiet = False,
 ) -> None:
-    """Persistence diagrams, features, figures and a summary of one input."""
+    """Persistence diagrams, features, figures, an interactive report.html and a summary of
+    one input."""
     from tda_pipe.commands.analyze import AnalyzeOptions
     from tda_pipe.commands.analyze import analyze as run_analyze
 
@@ -181,6 +189,7 @@ def analyze(
         seed=seed,
         scales=_parse_scales(scales),
         dtm_k=dtm_k,
+        cycles=cycles,
     )
     with _progress(quiet, total=5) as bar:
         result = run_analyze(
@@ -419,6 +428,7 @@ def batch(
     Exit status 0 when every input is done (or was done before), 1 when some input failed
     (recorded in OUT/failures.jsonl; the others are kept), 2 on a bad pipeline or option.
     """
+    from tda_pipe.commands.batch_page import batch_pages
     from tda_pipe.pipelines.batch import run_batch
     from tda_pipe.pipelines.spec import load_spec
 
@@ -446,6 +456,7 @@ def batch(
                 cache=_cache(no_cache),
                 progress=progress,
                 overwrite=overwrite,
+                pages=batch_pages,
             )
         except KeyboardInterrupt:
             err_console.print(

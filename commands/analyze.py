@@ -18,7 +18,7 @@ from tda_pipe.pipelines.spec import PipelineSpec, load_spec
 from tda_pipe.tda.diagrams import Diagrams
 from tda_pipe.tda.filtrations import KINDS
 from tda_pipe.tda.persistence import ALL_BACKENDS, check_coeff
-from tda_pipe.tda.validation import check_metric
+from tda_pipe.tda.validation import check_int, check_metric
 
 __all__ = ["AnalyzeOptions", "AnalyzeResult", "analyze", "default_out_dir"]
 
@@ -39,6 +39,7 @@ class AnalyzeOptions:
     seed: int = 0
     scales: list[float] | None = None
     dtm_k: int = 10
+    cycles: int = 0
 
     def check(self) -> None:
         """Reject unknown option values before any work is done."""
@@ -54,6 +55,7 @@ class AnalyzeOptions:
         if self.max_dim < 0:
             raise InputError(f"--max-dim must be >= 0, got {self.max_dim}")
         check_metric(self.metric)
+        check_int(self.cycles, "--cycles", low=0)
 
     def overrides(self) -> list[str]:
         """``--set`` items putting these options on the default pipeline's stages."""
@@ -70,8 +72,13 @@ class AnalyzeOptions:
                 "epsilon": self.sparse,
                 "dtm_k": self.dtm_k,
             },
-            "persistence": {"max_dim": self.max_dim, "backend": self.backend, "coeff": self.coeff},
-            "report": {"scales": self.scales},
+            "persistence": {
+                "max_dim": self.max_dim,
+                "backend": self.backend,
+                "coeff": self.coeff,
+                "cycles": self.cycles > 0,
+            },
+            "report": {"scales": self.scales, "cycles": max(self.cycles, 1)},
         }
         items = [f"load.seed={self.seed}"]
         for stage, values in where.items():
@@ -106,10 +113,12 @@ def analyze(
     """Diagrams, features, figures and a summary of one input file, written to ``out``.
 
     ``out`` (default ``<stem>_tda/``) receives ``diagrams.npz``, ``features.npz``,
-    ``summary.json``, ``diagram.png``, ``barcode.png`` and ``run.json``. An existing ``out`` is
-    replaced only if it holds ``analyze`` results of the same input; anything else is refused
-    before work starts (``overwrite``: replace other results, keeping files tda-pipe did not
-    write). ``progress`` is called with each stage's label as it starts.
+    ``summary.json``, ``diagram.png``, ``barcode.png``, ``report.html`` (the interactive page)
+    and ``run.json``; with ``options.cycles`` also ``cycles.json`` and ``cycles.png``. An
+    existing ``out`` is replaced only if it holds ``analyze`` results of the same input;
+    anything else is refused before work starts (``overwrite``: replace other results, keeping
+    files tda-pipe did not write). ``progress`` is called with each stage's label as it
+    starts.
 
     Examples
     --------
@@ -120,7 +129,7 @@ def analyze(
     >>> res = analyze(tmp / "ring.npy", tmp / "ring_tda")
     >>> sorted(p.name for p in res.out_dir.iterdir())  # doctest: +NORMALIZE_WHITESPACE
     ['.tda-pipe.json', 'barcode.png', 'diagram.png', 'diagrams.npz', 'features.npz',
-     'run.json', 'summary.json']
+     'report.html', 'run.json', 'summary.json']
     >>> res.summary["dimensions"]["H1"]["n_classes"] > 0
     True
     """

@@ -167,6 +167,7 @@ class PersistenceParams(StageParams):
     backend: Backend = Field("auto", description=", ".join(ALL_BACKENDS) + ".")
     n_threads: int = Field(-1, description="giotto-ph threads (-1: all this worker's cores).")
     coeff: int = Field(2, description="A prime p: homology over Z/p.")
+    cycles: bool = Field(False, description="Also a representative cycle of every class.")
 
 
 @stage("persistence", params=PersistenceParams, inputs=("filtration",), outputs=("diagrams",))
@@ -178,6 +179,7 @@ def persistence_stage(params: PersistenceParams, filtration: Filtration) -> dict
         backend=params.backend,
         n_threads=params.n_threads,
         coeff=params.coeff,
+        cycles=params.cycles,
     )
     return {"diagrams": diagrams}
 
@@ -277,6 +279,10 @@ class ReportParams(StageParams):
     top: int = Field(5, ge=1, description="Most persistent classes listed per dimension.")
     figures: bool = Field(True, description="Write diagram.png and barcode.png.")
     max_bars: int = Field(100, ge=1, description="Longest bars drawn per dimension.")
+    cycles: int = Field(
+        5, ge=1, description="Most persistent cycles a dimension in cycles.json/.png."
+    )
+    html: bool = Field(True, description="Write report.html, the interactive page (with figures).")
 
 
 @stage(
@@ -293,7 +299,8 @@ def report_stage(
     filtration: Filtration | None = None,
     features: dict | None = None,
 ) -> dict:
-    """The results folder: diagrams.npz, features.npz, summary.json, diagram and barcode PNGs."""
+    """The results folder: diagrams.npz, features.npz, summary.json, diagram and barcode PNGs,
+    report.html, and cycles.json and cycles.png where the diagrams carry cycles."""
     summary = {
         "input": {
             "path": str(data.path),
@@ -312,5 +319,16 @@ def report_stage(
         title = f"{data.path.name}: {diagrams.filtration} ({diagrams.backend})"
         files["diagram.png"] = png_bytes(plot_diagram(diagrams, title=title))
         files["barcode.png"] = png_bytes(plot_barcode(diagrams, max_bars=params.max_bars))
+    if diagrams.cycle_dims:
+        from tda_pipe.tda.report import cycle_files
+
+        files.update(cycle_files(data, diagrams, k=params.cycles))
+    if params.figures and params.html:
+        from tda_pipe.tda.report import report_html
+
+        page = report_html(
+            data, diagrams, summary, title=data.path.name, k=params.cycles, max_bars=params.max_bars
+        )
+        files["report.html"] = page.encode()
     files["summary.json"] = (json.dumps(summary, indent=2) + "\n").encode()
     return {"report": files}

@@ -322,6 +322,7 @@ def run_batch(
     cache: StageCache | None = None,
     progress: Callable[[str, str], None] | None = None,
     overwrite: bool = False,
+    pages: Callable[[Path, BatchReport], dict[str, bytes]] | None = None,
 ) -> BatchReport:
     """Run ``spec`` on every input of ``source``; results under ``out``.
 
@@ -345,6 +346,9 @@ def run_batch(
     overwrite : bool, default False
         Accept an ``out`` that holds other results or foreign files (nothing of them is
         deleted; result folders of this batch's inputs are replaced).
+    pages : callable, optional
+        Called as ``pages(out, report)`` once the inputs are done; the files it returns
+        (``{name: bytes}``, e.g. an overview page) are written into ``out`` beside the rest.
 
     Raises
     ------
@@ -378,7 +382,13 @@ def run_batch(
             )
         check_out_dir(out, written_by, str(source), overwrite=overwrite)  # now under the lock
         clean_temporaries(out)
-        return _run_locked(spec, source, out, workers, scheduler, cache, progress, overwrite)
+        report = _run_locked(spec, source, out, workers, scheduler, cache, progress, overwrite)
+        if pages is not None:
+            made = pages(out, report)
+            for file_name, content in made.items():
+                _write_atomic(out / file_name, content)
+            _write_marker(out, written_by, str(source), list(made))
+        return report
 
 
 def _write_marker(out: Path, written_by: str, source: str, names: list[str]) -> None:

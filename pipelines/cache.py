@@ -77,7 +77,7 @@ def code_version() -> str:
 # -- the codec: outputs as arrays and a JSON document of how they fit together ---------------
 
 FORMAT = "tda-pipe stage outputs"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 _DOCUMENT = "document"  # the archive member holding the JSON document, UTF-8 bytes as uint8
 _ARRAY_KINDS = "biufcSU"  # bool, integer, float, complex, bytes and str arrays; never objects
 _NONE = (type(None),)
@@ -212,6 +212,8 @@ def _artifact_types() -> dict[type, _Artifact]:
                 "filtration": d.filtration,
                 "backend": d.backend,
                 "coeff": d.coeff,
+                "cycles": None if d.cycle_arrays is None else list(d.cycle_arrays),
+                "approximation": d.approximation,
             },
             lambda p: Diagrams(
                 p["dgms"],
@@ -219,6 +221,8 @@ def _artifact_types() -> dict[type, _Artifact]:
                 filtration=p["filtration"],
                 backend=p["backend"],
                 coeff=p["coeff"],
+                cycles=p["cycles"],
+                approximation=p["approximation"],
             ),
             {
                 "dgms": (list,),
@@ -226,6 +230,8 @@ def _artifact_types() -> dict[type, _Artifact]:
                 "filtration": (str,),
                 "backend": (str,),
                 "coeff": (int,),
+                "cycles": (list, *_NONE),
+                "approximation": (dict, *_NONE),
             },
         ),
         LoadedInput: _Artifact(

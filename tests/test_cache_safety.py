@@ -456,3 +456,21 @@ def test_an_entry_missing_a_stage_output_is_a_miss_not_a_traceback(tmp_path, cap
     assert not again.cached
     assert again.artifacts["diagrams"].betti(1.0) == first.artifacts["diagrams"].betti(1.0)
     assert any("not" in r.getMessage() for r in caplog.records)
+
+
+def test_diagrams_keep_their_cycles_and_approximation_through_the_cache(tmp_path):
+    from tda_pipe.pipelines.cache import StageCache
+    from tda_pipe.tda.diagrams import Diagrams
+
+    d = Diagrams(
+        [[[0.0, float("inf")], [0.0, 1.0]], [[0.5, 2.0]]],
+        filtration="rips",
+        cycles=[None, [np.array([[0, 1], [1, 2], [0, 2]])]],
+        approximation={"method": "landmarks", "bound": 0.25},
+    )
+    cache = StageCache(tmp_path)
+    cache.put("k" * 64, {"diagrams": d})
+    back = cache.get("k" * 64, ("diagrams",))["diagrams"]
+    assert back.cycle_dims == (1,)
+    np.testing.assert_array_equal(back.cycles(1)[0].simplices, [[0, 1], [1, 2], [0, 2]])
+    assert back.approximation == {"method": "landmarks", "bound": 0.25}

@@ -23,6 +23,7 @@ EXPECTED_FILES = {
     "diagram.png",
     "diagrams.npz",
     "features.npz",
+    "report.html",
     "run.json",
     "summary.json",
 }
@@ -162,13 +163,15 @@ def test_every_bad_input_is_one_line_with_status_2_and_no_results(tmp_path, caps
 
 
 def test_rips_too_large_for_memory_suggests_the_fix(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(F, "available_memory", lambda: 2**30)
     rng = np.random.default_rng(0)
     np.save(tmp_path / "big3.npy", rng.random((20_000, 3)))
     np.save(tmp_path / "big5.npy", rng.random((20_000, 5)))
     code, _, err = run(capsys, str(tmp_path / "big3.npy"), "--filtration", "rips")
     assert code == 2 and "needs about 3.0 GiB" in err and "--filtration alpha" in err
-    code, _, err = run(capsys, str(tmp_path / "big5.npy"))
+    # R^5: no alpha to suggest (auto takes Rips on landmarks there, see test_landmark_rips)
+    code, _, err = run(capsys, str(tmp_path / "big5.npy"), "--filtration", "rips")
     assert code == 2 and "--threshold" in err and "--sparse" in err and "alpha" not in err
     assert leftovers(tmp_path) == []
 
@@ -251,3 +254,27 @@ def test_import_and_analyze_of_a_point_cloud_load_no_torch_dask_or_trimesh(tmp_p
     analyze = "from tda_pipe.cli import main\nassert main(['analyze', 'cloud.npy', '-q']) == 0"
     assert _heavy_imports(analyze, tmp_path) == set()
     assert (tmp_path / "cloud_tda" / "diagrams.npz").is_file()
+
+
+def test_cycles_option_writes_the_cycles_of_the_two_rings(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    angle = np.linspace(0, 2 * np.pi, 40, endpoint=False)
+    ring = np.column_stack([np.cos(angle), np.sin(angle)])
+    np.save("rings.npy", np.vstack([ring, 0.4 * ring + [3.0, 0.0]]))
+    code, _, _ = run(capsys, "rings.npy", "--cycles", "2")
+    assert code == 0
+    folder = tmp_path / "rings_tda"
+    assert {p.name for p in folder.iterdir()} == EXPECTED_FILES | {"cycles.json", "cycles.png"}
+    cycles = json.loads((folder / "cycles.json").read_text())["classes"]
+    loops = [c for c in cycles if c["dimension"] == 1]
+    assert len(loops) == 2
+    # each ring's cycle uses the points of that ring only: rows 0-39, then 40-79
+    sides = [{v // 40 for edge in c["simplices"] for v in edge} for c in loops]
+    assert sorted(map(sorted, sides)) == [[0], [1]]
+
+
+def test_cycles_option_refuses_a_negative_count(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    np.save("ring.npy", np.random.default_rng(0).normal(size=(20, 2)))
+    code, _, err = run(capsys, "ring.npy", "--cycles", "-1")
+    assert code == 2 and "--cycles must be an integer >= 0" in err
