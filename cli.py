@@ -72,6 +72,8 @@ def _print_summary(summary: dict, out_dir: Path) -> None:
     console.print(f"[bold]{info['path']}[/] ({info['kind']}, shape {tuple(info['shape'])})")
     coefficients = f", over Z/{summary['coeff']}" if summary.get("coeff", 2) != 2 else ""
     console.print(f"{info['filtration']}, backend {summary['backend']}{coefficients}")
+    if summary.get("approximation"):
+        console.print(summary["approximation"]["statement"], highlight=False)
     scales = ", ".join(f"{s:g}" for s in summary["scales"])
     rows = []
     for name, d in summary["dimensions"].items():
@@ -160,6 +162,13 @@ def analyze(
         typer.Option(help="Comma-separated Betti scales (default: 10-90% of the largest death)."),
     ] = None,
     dtm_k: Annotated[int, typer.Option("--dtm-k", help="Neighbours for the DTM filtration.")] = 10,
+    landmarks: Annotated[
+        int | None,
+        typer.Option(
+            help="Rips on N maxmin landmarks, within twice their cover radius of Rips on all the "
+            "points (auto uses 1000 for large clouds in R^4 and above); more is slower and closer."
+        ),
+    ] = None,
     cycles: Annotated[
         int,
         typer.Option(
@@ -189,6 +198,7 @@ def analyze(
         seed=seed,
         scales=_parse_scales(scales),
         dtm_k=dtm_k,
+        landmarks=landmarks,
         cycles=cycles,
     )
     with _progress(quiet, total=5) as bar:

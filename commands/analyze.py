@@ -40,6 +40,7 @@ class AnalyzeOptions:
     scales: list[float] | None = None
     dtm_k: int = 10
     cycles: int = 0
+    landmarks: int | None = None
 
     def check(self) -> None:
         """Reject unknown option values before any work is done."""
@@ -71,6 +72,7 @@ class AnalyzeOptions:
                 "threshold": self.threshold,
                 "epsilon": self.sparse,
                 "dtm_k": self.dtm_k,
+                "landmarks": self.landmarks,
             },
             "persistence": {
                 "max_dim": self.max_dim,

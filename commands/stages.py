@@ -126,6 +126,12 @@ class FiltrationParams(StageParams):
     threshold: float | None = Field(None, gt=0, description="Rips: edges up to this length.")
     epsilon: float | None = Field(None, gt=0, description="Sparse Rips approximation.")
     dtm_k: int = Field(10, gt=0, description="Neighbours for the DTM filtration.")
+    landmarks: int | None = Field(
+        None,
+        ge=2,
+        description="Rips on this many maxmin landmarks (within twice their cover radius of "
+        "Rips on all the points); more is slower and closer.",
+    )
     max_dim: int | None = Field(
         None, ge=0, description="Dimension kind=auto chooses for [default: the persistence's]."
     )
@@ -157,6 +163,7 @@ def filtration_stage(params: FiltrationParams, data: LoadedInput) -> dict:
         threshold=params.threshold,
         epsilon=params.epsilon,
         k=params.dtm_k,
+        landmarks=params.landmarks,
     )
     return {"filtration": filt}
 

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 import trimesh
 from PIL import Image
 
@@ -278,3 +279,22 @@ def test_cycles_option_refuses_a_negative_count(tmp_path, capsys, monkeypatch):
     np.save("ring.npy", np.random.default_rng(0).normal(size=(20, 2)))
     code, _, err = run(capsys, "ring.npy", "--cycles", "-1")
     assert code == 2 and "--cycles must be an integer >= 0" in err
+
+
+def test_landmarks_option_says_what_it_guarantees(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    rng = np.random.default_rng(0)
+    angle = rng.uniform(0, 2 * np.pi, 600)
+    circle = np.column_stack([np.cos(angle), np.sin(angle)]) @ rng.normal(size=(2, 6))
+    np.save("c.npy", circle)
+    code, out, _ = run(capsys, "c.npy", "--landmarks", "80")
+    assert code == 0
+    summary = json.loads((tmp_path / "c_tda" / "summary.json").read_text())
+    approx = summary["approximation"]
+    assert approx["n_landmarks"] == 80 and approx["n_points"] == 600
+    assert approx["bottleneck_bound"] == pytest.approx(2 * approx["cover_radius"])
+    assert "within bottleneck distance" in " ".join(out.split())
+    assert summary["dimensions"]["H1"]["betti"]  # one loop at the middle scales
+    assert list(summary["dimensions"]["H1"]["betti"].values())[2] == 1
+    code, _, err = run(capsys, "c.npy", "--landmarks", "1", "--out", "other")
+    assert code == 2 and "landmarks" in err and err.count("\n") == 1
