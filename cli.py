@@ -7,12 +7,14 @@ the command being run (:func:`_fill_help`), so ``tda-pipe --help`` imports no nu
 
 from __future__ import annotations
 
+import functools
+import inspect
 import json
 import logging
 import re
 import sys
 import typing
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -20,6 +22,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.console import Console
 
+from tda_pipe.commands.options import AnalyzeOptions, JobOptions
 from tda_pipe.errors import InputError
 from tda_pipe.pipelines.results import FolderInUse
 
@@ -51,18 +54,49 @@ SetItems = Annotated[
 ]
 
 
+def _with_options(model: type[JobOptions]) -> Callable[[Callable], Callable]:
+    """Give a command one option per field of the options model ``model``.
+
+    The command's keyword-only parameter ``options`` is replaced by the model's fields (flag,
+    help text, default, as :func:`~tda_pipe.commands.options.option` declares them); the
+    command is called with ``options=model(**those values)``.
+    """
+
+    def decorate(func: Callable) -> Callable:
+        own = inspect.signature(func, eval_str=True).parameters.values()
+        fields = model.model_fields
+
+        @functools.wraps(func)
+        def command(**values):
+            options = model(**{name: values.pop(name) for name in fields})
+            return func(options=options, **values)
+
+        params = []
+        for param in own:
+            if param.name != "options":
+                params.append(param.replace(kind=param.KEYWORD_ONLY))
+                continue
+            for name, field in fields.items():
+                extra = field.json_schema_extra or {}
+                info = typer.Option(*extra.get("flags", ()), help=field.description)
+                kind = extra.get("cli_type", field.annotation)
+                params.append(
+                    inspect.Parameter(
+                        name,
+                        param.KEYWORD_ONLY,
+                        default=field.default,
+                        annotation=Annotated[kind, info],
+                    )
+                )
+        command.__signature__ = inspect.Signature(params)
+        return command
+
+    return decorate
+
+
 @app.callback()
 def tda_pipe() -> None:
     """Topological data analysis: persistence diagrams, features and figures."""
-
-
-def _parse_scales(text: str | None) -> list[float] | None:
-    if text is None:
-        return None
-    try:
-        return [float(s) for s in text.split(",") if s.strip()]
-    except ValueError:
-        raise InputError(f"--scales takes comma-separated numbers, got {text!r}") from None
 
 
 def _print_summary(summary: dict, out_dir: Path) -> None:
@@ -112,6 +146,7 @@ def _death(value: float | None) -> str:
 
 
 @app.command()
+@_with_options(AnalyzeOptions)
 def analyze(
     input: Annotated[
         Path,
@@ -125,82 +160,16 @@ def analyze(
         Path | None,
         typer.Option("--out", "-o", help="Results folder (default: <input stem>_tda/)."),
     ] = None,
-    max_dim: Annotated[int, typer.Option("--max-dim", help="Highest homology dimension.")] = 1,
-    filtration: Annotated[
-        str,
-        typer.Option(
-            "--filtration",
-            "-f",
-            help="{filtration_kinds}.",
-        ),
-    ] = "auto",
-    metric: Annotated[
-        str, typer.Option(help="Any scikit-learn metric, or 'precomputed' for a distance matrix.")
-    ] = "euclidean",
-    threshold: Annotated[
-        float | None, typer.Option(help="Rips: only edges up to this length (saves memory).")
-    ] = None,
-    sparse: Annotated[
-        float | None, typer.Option(help="Sparse Rips with this approximation epsilon.")
-    ] = None,
-    backend: Annotated[str, typer.Option(help="{backends}.")] = "auto",
-    coeff: Annotated[int, typer.Option(help="A prime p: homology over Z/p.")] = 2,
-    sample: Annotated[
-        int | None,
-        typer.Option(help="Meshes: N points sampled on the surface; clouds: N random points."),
-    ] = None,
-    downsample: Annotated[
-        int | None,
-        typer.Option(
-            help="Images: replace each K x K block of pixels by its mean (a smaller cubical "
-            "complex)."
-        ),
-    ] = None,
-    seed: Annotated[int, typer.Option(help="Seed for --sample.")] = 0,
-    scales: Annotated[
-        str | None,
-        typer.Option(help="Comma-separated Betti scales (default: 10-90% of the largest death)."),
-    ] = None,
-    dtm_k: Annotated[int, typer.Option("--dtm-k", help="Neighbours for the DTM filtration.")] = 10,
-    landmarks: Annotated[
-        int | None,
-        typer.Option(
-            help="Rips on N maxmin landmarks, within twice their cover radius of Rips on all the "
-            "points (auto uses 1000 for large clouds in R^4 and above); more is slower and closer."
-        ),
-    ] = None,
-    cycles: Annotated[
-        int,
-        typer.Option(
-            help="Representative cycles of the K most persistent classes a dimension: "
-            "cycles.json, cycles.png, and drawn in report.html (Rips, alpha, cubical)."
-        ),
-    ] = 0,
+    *,
+    options: AnalyzeOptions,
     overwrite: Overwrite = False,
     no_cache: NoCache = False,
     quiet: Quiet = False,
 ) -> None:
     """Persistence diagrams, features, figures, an interactive report.html and a summary of
     one input."""
-    from tda_pipe.commands.analyze import AnalyzeOptions
     from tda_pipe.commands.analyze import analyze as run_analyze
 
-    options = AnalyzeOptions(
-        max_dim=max_dim,
-        filtration=filtration,
-        metric=metric,
-        threshold=threshold,
-        sparse=sparse,
-        backend=backend,
-        coeff=coeff,
-        sample=sample,
-        downsample=downsample,
-        seed=seed,
-        scales=_parse_scales(scales),
-        dtm_k=dtm_k,
-        landmarks=landmarks,
-        cycles=cycles,
-    )
     with _progress(quiet, total=5) as bar:
         result = run_analyze(
             input, out, options, progress=bar.step, cache=_cache(no_cache), overwrite=overwrite

@@ -11,81 +11,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from tda_pipe.errors import InputError
+from tda_pipe.commands.options import AnalyzeOptions
 from tda_pipe.pipelines.cache import StageCache
 from tda_pipe.pipelines.runner import run_pipeline
 from tda_pipe.pipelines.spec import PipelineSpec, load_spec
 from tda_pipe.tda.diagrams import Diagrams
-from tda_pipe.tda.filtrations import KINDS
-from tda_pipe.tda.persistence import ALL_BACKENDS, check_coeff
-from tda_pipe.tda.validation import check_int, check_metric
 
 __all__ = ["AnalyzeOptions", "AnalyzeResult", "analyze", "default_out_dir"]
-
-
-@dataclass
-class AnalyzeOptions:
-    """Options of :func:`analyze`, as on the command line."""
-
-    max_dim: int = 1
-    filtration: str = "auto"
-    metric: str = "euclidean"
-    threshold: float | None = None
-    sparse: float | None = None
-    backend: str = "auto"
-    coeff: int = 2
-    sample: int | None = None
-    downsample: int | None = None
-    seed: int = 0
-    scales: list[float] | None = None
-    dtm_k: int = 10
-    cycles: int = 0
-    landmarks: int | None = None
-
-    def check(self) -> None:
-        """Reject unknown option values before any work is done."""
-        if self.filtration not in KINDS:
-            raise InputError(
-                f"unknown --filtration {self.filtration!r}; choose one of {', '.join(KINDS)}"
-            )
-        if self.backend not in ALL_BACKENDS:
-            raise InputError(
-                f"unknown --backend {self.backend!r}; choose one of {', '.join(ALL_BACKENDS)}"
-            )
-        check_coeff(self.coeff, "--coeff")
-        if self.max_dim < 0:
-            raise InputError(f"--max-dim must be >= 0, got {self.max_dim}")
-        check_metric(self.metric)
-        check_int(self.cycles, "--cycles", low=0)
-
-    def overrides(self) -> list[str]:
-        """``--set`` items putting these options on the default pipeline's stages."""
-        where = {
-            "load": {
-                "precomputed": self.metric == "precomputed",
-                "sample": self.sample,
-                "downsample": self.downsample,
-            },
-            "filtration": {
-                "kind": self.filtration,
-                "metric": self.metric,
-                "threshold": self.threshold,
-                "epsilon": self.sparse,
-                "dtm_k": self.dtm_k,
-                "landmarks": self.landmarks,
-            },
-            "persistence": {
-                "max_dim": self.max_dim,
-                "backend": self.backend,
-                "coeff": self.coeff,
-                "cycles": self.cycles > 0,
-            },
-            "report": {"scales": self.scales, "cycles": max(self.cycles, 1)},
-        }
-        items = [f"load.seed={self.seed}"]
-        for stage, values in where.items():
-            items += [f"{stage}.{k}={json.dumps(v)}" for k, v in values.items()]
-        return items
 
 
 @dataclass

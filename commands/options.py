@@ -1,0 +1,217 @@
+"""The options of the commands, each declared once: one pydantic model per job.
+
+A field of a :class:`JobOptions` model is a command-line option: its name gives the flag
+(``max_dim`` is ``--max-dim``) unless :func:`option` names others, its description is the
+help text and its default the command's. :meth:`JobOptions.check` validates the values with
+the shared checks of :mod:`tda_pipe.tda.validation` (:func:`~tda_pipe.tda.validation.check_int`,
+:func:`~tda_pipe.tda.validation.check_real`, :func:`~tda_pipe.tda.validation.check_choice`),
+in messages that name the flag; values of the wrong type are refused as the model is built,
+as :class:`~tda_pipe.errors.InputError` naming the flag too. The CLI builds each command's
+options from its model; the Python API takes the same models.
+
+This module imports only pydantic, so the CLI can read the models when it starts.
+
+Examples
+--------
+>>> AnalyzeOptions(max_dim=2).max_dim
+2
+>>> AnalyzeOptions(cycles=-1).check()
+Traceback (most recent call last):
+...
+tda_pipe.errors.InputError: --cycles must be an integer >= 0, not -1
+>>> AnalyzeOptions(scales="0.5,1").scales
+[0.5, 1.0]
+"""
+
+from __future__ import annotations
+
+import json
+import typing
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from tda_pipe.errors import InputError
+
+__all__ = ["AnalyzeOptions", "JobOptions", "flag_of", "option"]
+
+
+def option(
+    default: Any,
+    help: str,
+    *flags: str,
+    low: float | None = None,
+    high: float | None = None,
+    low_open: bool = False,
+    high_open: bool = False,
+    choices: tuple[str, ...] | None = None,
+    cli_type: Any = None,
+) -> Any:
+    """A field of a :class:`JobOptions` model: default, help text, flags and checks.
+
+    ``flags`` replace the flag made from the field's name (``"--min-gap", "--eps"``; short
+    forms such as ``"-k"``). ``low``, ``high``, ``low_open`` and ``high_open`` bound an integer
+    (:func:`~tda_pipe.tda.validation.check_int`) or a number
+    (:func:`~tda_pipe.tda.validation.check_real`); ``choices`` lists the words a string may
+    be. ``cli_type`` is the type the command line reads when it is not the field's (a
+    comma-separated ``str`` the model parses).
+    """
+    extra: dict[str, Any] = {"flags": list(flags)}
+    bounds = {"low": low, "high": high}
+    if any(v is not None for v in bounds.values()):
+        extra["bounds"] = {**bounds, "low_open": low_open, "high_open": high_open}
+    if choices is not None:
+        extra["choices"] = list(choices)
+    if cli_type is not None:
+        extra["cli_type"] = cli_type
+    return Field(default, description=help, json_schema_extra=extra)
+
+
+def flag_of(model: type[BaseModel], name: str) -> str:
+    """The long flag of the field ``name`` of ``model``: ``--max-dim`` for ``max_dim``."""
+    extra = model.model_fields[name].json_schema_extra or {}
+    long = [f for f in extra.get("flags", ()) if f.startswith("--")]
+    return long[0] if long else "--" + name.replace("_", "-")
+
+
+class JobOptions(BaseModel):
+    """Base of the options models: unknown fields are errors; :meth:`check` validates."""
+
+    model_config = ConfigDict(extra="forbid", defer_build=True)
+
+    def __init__(self, **values: Any) -> None:
+        try:
+            super().__init__(**values)
+        except ValidationError as exc:
+            raise _input_error(type(self), exc) from None
+
+    def check(self) -> None:
+        """Reject option values out of range or unknown, before any work is done."""
+        from tda_pipe.tda.validation import check_choice, check_int, check_real
+
+        for name, field in type(self).model_fields.items():
+            extra = field.json_schema_extra or {}
+            value = getattr(self, name)
+            if value is None:
+                continue
+            flag = flag_of(type(self), name)
+            if "choices" in extra:
+                check_choice(value, flag, extra["choices"])
+            if "bounds" in extra:
+                integer = _base_type(field.annotation) is int
+                b = extra["bounds"]
+                if integer:
+                    check_int(value, flag, low=b["low"], high=b["high"])
+                else:
+                    check_real(value, flag, **b)
+
+
+def _base_type(annotation: Any) -> Any:
+    """``int`` for ``int | None``: the annotation without ``None``."""
+    args = [a for a in typing.get_args(annotation) if a is not type(None)]
+    return args[0] if len(args) == 1 else annotation
+
+
+def _input_error(model: type[BaseModel], exc: ValidationError) -> InputError:
+    """The first error of ``exc`` in one line naming the flag (a check's own message as is)."""
+    error = exc.errors()[0]
+    cause = (error.get("ctx") or {}).get("error")
+    if isinstance(cause, InputError):
+        return cause
+    name = str(error["loc"][0]) if error["loc"] else ""
+    where = flag_of(model, name) if name in model.model_fields else name or "options"
+    if error["type"] == "extra_forbidden":
+        return InputError(f"unknown option {name!r}; known: {', '.join(model.model_fields)}")
+    return InputError(f"{where}: {' '.join(error['msg'].split())}, got {error.get('input')!r}")
+
+
+def _numbers(text: str, flag: str) -> list[float]:
+    """``"0.1, 0.3"`` as ``[0.1, 0.3]``; :class:`InputError` naming ``flag`` otherwise."""
+    try:
+        return [float(s) for s in text.split(",") if s.strip()]
+    except ValueError:
+        raise InputError(f"{flag} takes comma-separated numbers, got {text!r}") from None
+
+
+class AnalyzeOptions(JobOptions):
+    """Options of :func:`~tda_pipe.commands.analyze.analyze`, as on the command line."""
+
+    max_dim: int = option(1, "Highest homology dimension.", low=0)
+    filtration: str = option("auto", "{filtration_kinds}.", "--filtration", "-f")
+    metric: str = option(
+        "euclidean", "Any scikit-learn metric, or 'precomputed' for a distance matrix."
+    )
+    threshold: float | None = option(None, "Rips: only edges up to this length (saves memory).")
+    sparse: float | None = option(None, "Sparse Rips with this approximation epsilon.")
+    backend: str = option("auto", "{backends}.")
+    coeff: int = option(2, "A prime p: homology over Z/p.")
+    sample: int | None = option(
+        None, "Meshes: N points sampled on the surface; clouds: N random points."
+    )
+    downsample: int | None = option(
+        None, "Images: replace each K x K block of pixels by its mean (a smaller cubical complex)."
+    )
+    seed: int = option(0, "Seed for --sample.")
+    scales: list[float] | None = option(
+        None,
+        "Comma-separated Betti scales (default: 10-90% of the largest death).",
+        cli_type=str | None,
+    )
+    dtm_k: int = option(10, "Neighbours for the DTM filtration.")
+    landmarks: int | None = option(
+        None,
+        "Rips on N maxmin landmarks, within twice their cover radius of Rips on all the points "
+        "(auto uses 1000 for large clouds in R^4 and above); more is slower and closer.",
+    )
+    cycles: int = option(
+        0,
+        "Representative cycles of the K most persistent classes a dimension: cycles.json, "
+        "cycles.png, and drawn in report.html (Rips, alpha, cubical).",
+        low=0,
+    )
+
+    @field_validator("scales", mode="before")
+    @classmethod
+    def _scales(cls, value: Any) -> Any:
+        return _numbers(value, "--scales") if isinstance(value, str) else value
+
+    def check(self) -> None:
+        """Also: a known filtration kind, backend and metric, a prime coefficient."""
+        from tda_pipe.tda.filtrations import KINDS
+        from tda_pipe.tda.persistence import ALL_BACKENDS, check_coeff
+        from tda_pipe.tda.validation import check_choice, check_metric
+
+        super().check()
+        check_choice(self.filtration, "--filtration", KINDS)
+        check_choice(self.backend, "--backend", ALL_BACKENDS)
+        check_coeff(self.coeff, "--coeff")
+        check_metric(self.metric)
+
+    def overrides(self) -> list[str]:
+        """``--set`` items putting these options on the default pipeline's stages."""
+        where = {
+            "load": {
+                "precomputed": self.metric == "precomputed",
+                "sample": self.sample,
+                "downsample": self.downsample,
+            },
+            "filtration": {
+                "kind": self.filtration,
+                "metric": self.metric,
+                "threshold": self.threshold,
+                "epsilon": self.sparse,
+                "dtm_k": self.dtm_k,
+                "landmarks": self.landmarks,
+            },
+            "persistence": {
+                "max_dim": self.max_dim,
+                "backend": self.backend,
+                "coeff": self.coeff,
+                "cycles": self.cycles > 0,
+            },
+            "report": {"scales": self.scales, "cycles": max(self.cycles, 1)},
+        }
+        items = [f"load.seed={self.seed}"]
+        for stage, values in where.items():
+            items += [f"{stage}.{k}={json.dumps(v)}" for k, v in values.items()]
+        return items
