@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.console import Console
 
-from tda_pipe.commands.options import AnalyzeOptions, JobOptions
+from tda_pipe.commands.options import AnalyzeOptions, JobOptions, SingularityOptions
 from tda_pipe.errors import InputError
 from tda_pipe.pipelines.results import FolderInUse
 
@@ -84,7 +84,7 @@ def _with_options(model: type[JobOptions]) -> Callable[[Callable], Callable]:
                     inspect.Parameter(
                         name,
                         param.KEYWORD_ONLY,
-                        default=field.default,
+                        default=extra.get("cli_default", field.default),
                         annotation=Annotated[kind, info],
                     )
                 )
@@ -178,71 +178,25 @@ def analyze(
         _print_summary(result.summary, result.out_dir)
 
 
-def _parse_range(name: str, text: str | None) -> tuple[float, float] | None:
-    """``"0.1,0.3"`` (or one number) to ``(0.1, 0.3)``."""
-    if text is None:
-        return None
-    try:
-        values = [float(v) for v in text.split(",")]
-    except ValueError:
-        values = []
-    if len(values) not in (1, 2):
-        raise InputError(f"--{name} takes LOW,HIGH, got {text!r}; e.g. --{name} 0.1,0.3")
-    return (values[0], values[-1])
-
-
 @app.command()
+@_with_options(SingularityOptions)
 def singularity(
     input: Annotated[
         Path, typer.Argument(help="Points (.npy .npz .csv .txt) or a mesh.", show_default=False)
     ],
-    dim: Annotated[int, typer.Option("--dim", "-d", help="Assumed intrinsic dimension.")] = 2,
     out: Annotated[
         Path | None,
         typer.Option("--out", "-o", help="Results folder (default: <input stem>_singularity/)."),
     ] = None,
-    r: Annotated[
-        str | None, typer.Option("--r", help="Inner radii LOW,HIGH (default: from k-NN distances).")
-    ] = None,
-    s: Annotated[
-        str | None, typer.Option("--s", help="Outer radii LOW,HIGH (default: from k-NN distances).")
-    ] = None,
-    steps: Annotated[int, typer.Option(help="Grid values per radius range.")] = 3,
-    k: Annotated[int, typer.Option("-k", help="Neighbours setting the default radii.")] = 100,
-    max_points: Annotated[
-        int, typer.Option("--max-points", help="Larger annuli are thinned to this many points.")
-    ] = 80,
-    min_points: Annotated[
-        int, typer.Option("--min-points", help="Annuli with fewer points are not scored.")
-    ] = 10,
-    n_jobs: Annotated[
-        int, typer.Option("--n-jobs", "-j", help="Worker processes (-1: all cores).")
-    ] = -1,
-    seed: Annotated[int, typer.Option(help="Seed for model samples, thinning and --sample.")] = 0,
-    top: Annotated[int, typer.Option(help="Most singular points listed in summary.json.")] = 10,
-    sample: Annotated[
-        int | None, typer.Option(help="Use N random points (or mesh samples).")
-    ] = None,
+    *,
+    options: SingularityOptions,
     overwrite: Overwrite = False,
     no_cache: NoCache = False,
     quiet: Quiet = False,
 ) -> None:
     """Euclidicity and intrinsic dimension of every point: where the data is singular."""
-    from tda_pipe.commands.singularity import SingularityOptions, run_singularity
+    from tda_pipe.commands.singularity import run_singularity
 
-    options = SingularityOptions(
-        dim=dim,
-        r=_parse_range("r", r),
-        s=_parse_range("s", s),
-        steps=steps,
-        k=k,
-        max_points=max_points,
-        min_points=min_points,
-        n_jobs=n_jobs,
-        seed=seed,
-        top=top,
-        sample=sample,
-    )
     out_dir = out if out is not None else Path(f"{input.stem}_singularity")
     with _progress(quiet, total=2) as bar:
         summary = run_singularity(

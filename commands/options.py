@@ -27,13 +27,20 @@ from __future__ import annotations
 
 import json
 import typing
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from tda_pipe.errors import InputError
 
-__all__ = ["AnalyzeOptions", "JobOptions", "flag_of", "option"]
+__all__ = [
+    "AnalyzeOptions",
+    "JobOptions",
+    "SingularityOptions",
+    "flag_of",
+    "option",
+    "stage_params",
+]
 
 
 def option(
@@ -46,6 +53,7 @@ def option(
     high_open: bool = False,
     choices: tuple[str, ...] | None = None,
     cli_type: Any = None,
+    cli_default: Any = None,
 ) -> Any:
     """A field of a :class:`JobOptions` model: default, help text, flags and checks.
 
@@ -54,7 +62,8 @@ def option(
     (:func:`~tda_pipe.tda.validation.check_int`) or a number
     (:func:`~tda_pipe.tda.validation.check_real`); ``choices`` lists the words a string may
     be. ``cli_type`` is the type the command line reads when it is not the field's (a
-    comma-separated ``str`` the model parses).
+    comma-separated ``str`` the model parses); ``cli_default`` the command line's default
+    where it is not the Python API's.
     """
     extra: dict[str, Any] = {"flags": list(flags)}
     bounds = {"low": low, "high": high}
@@ -64,14 +73,29 @@ def option(
         extra["choices"] = list(choices)
     if cli_type is not None:
         extra["cli_type"] = cli_type
+    if cli_default is not None:
+        extra["cli_default"] = cli_default
     return Field(default, description=help, json_schema_extra=extra)
 
 
 def flag_of(model: type[BaseModel], name: str) -> str:
-    """The long flag of the field ``name`` of ``model``: ``--max-dim`` for ``max_dim``."""
-    extra = model.model_fields[name].json_schema_extra or {}
-    long = [f for f in extra.get("flags", ()) if f.startswith("--")]
-    return long[0] if long else "--" + name.replace("_", "-")
+    """The flag naming the field ``name`` of ``model`` in messages: ``--max-dim`` for
+    ``max_dim``, its first long flag if :func:`option` names flags, else its short one."""
+    flags = (model.model_fields[name].json_schema_extra or {}).get("flags", [])
+    long = [f for f in flags if f.startswith("--")]
+    return long[0] if long else flags[0] if flags else "--" + name.replace("_", "-")
+
+
+def stage_params(model: type[JobOptions], name: str, exclude: tuple[str, ...] = ()) -> type:
+    """A stage parameter model (:class:`~tda_pipe.pipelines.stages.StageParams`) named
+    ``name`` with the fields of the options ``model`` (types, defaults, descriptions and
+    parsing), less ``exclude``."""
+    from pydantic import create_model
+
+    from tda_pipe.pipelines.stages import StageParams
+
+    fields = {k: (f.annotation, f) for k, f in model.model_fields.items() if k not in exclude}
+    return create_model(name, __base__=StageParams, **fields)
 
 
 class JobOptions(BaseModel):
@@ -125,12 +149,38 @@ def _input_error(model: type[BaseModel], exc: ValidationError) -> InputError:
     return InputError(f"{where}: {' '.join(error['msg'].split())}, got {error.get('input')!r}")
 
 
-def _numbers(text: str, flag: str) -> list[float]:
-    """``"0.1, 0.3"`` as ``[0.1, 0.3]``; :class:`InputError` naming ``flag`` otherwise."""
+def _flag(info: Any) -> str:
+    return "--" + info.field_name.replace("_", "-")
+
+
+def _range_of(value: Any, info: Any) -> Any:
+    """``"0.1,0.3"`` (or one number) as ``(0.1, 0.3)``; other values as they are."""
+    if not isinstance(value, str):
+        return value
+    flag = _flag(info)
     try:
-        return [float(s) for s in text.split(",") if s.strip()]
+        values = [float(v) for v in value.split(",")]
     except ValueError:
-        raise InputError(f"{flag} takes comma-separated numbers, got {text!r}") from None
+        values = []
+    if len(values) not in (1, 2):
+        raise InputError(f"{flag} takes LOW,HIGH, got {value!r}; e.g. {flag} 0.1,0.3")
+    return (values[0], values[-1])
+
+
+def _numbers(value: Any, info: Any) -> Any:
+    """``"0.1, 0.3"`` as ``[0.1, 0.3]``; other values as they are."""
+    if not isinstance(value, str):
+        return value
+    try:
+        return [float(s) for s in value.split(",") if s.strip()]
+    except ValueError:
+        raise InputError(f"{_flag(info)} takes comma-separated numbers, got {value!r}") from None
+
+
+Range = Annotated[tuple[float, float] | None, BeforeValidator(_range_of)]
+"""``(low, high)``, or ``"LOW,HIGH"`` (one number: both)."""
+Numbers = Annotated[list[float] | None, BeforeValidator(_numbers)]
+"""A list of numbers, or them comma-separated in a string."""
 
 
 class AnalyzeOptions(JobOptions):
@@ -152,7 +202,7 @@ class AnalyzeOptions(JobOptions):
         None, "Images: replace each K x K block of pixels by its mean (a smaller cubical complex)."
     )
     seed: int = option(0, "Seed for --sample.")
-    scales: list[float] | None = option(
+    scales: Numbers = option(
         None,
         "Comma-separated Betti scales (default: 10-90% of the largest death).",
         cli_type=str | None,
@@ -169,11 +219,6 @@ class AnalyzeOptions(JobOptions):
         "cycles.png, and drawn in report.html (Rips, alpha, cubical).",
         low=0,
     )
-
-    @field_validator("scales", mode="before")
-    @classmethod
-    def _scales(cls, value: Any) -> Any:
-        return _numbers(value, "--scales") if isinstance(value, str) else value
 
     def check(self) -> None:
         """Also: a known filtration kind, backend and metric, a prime coefficient."""
@@ -215,3 +260,30 @@ class AnalyzeOptions(JobOptions):
         for stage, values in where.items():
             items += [f"{stage}.{k}={json.dumps(v)}" for k, v in values.items()]
         return items
+
+
+class SingularityOptions(JobOptions):
+    """Options of :func:`~tda_pipe.commands.singularity.run_singularity`, as on the command
+    line (see :func:`~tda_pipe.tda.singularity.euclidicity`)."""
+
+    dim: int = option(2, "Assumed intrinsic dimension.", "--dim", "-d", low=1)
+    r: Range = option(
+        None, "Inner radii LOW,HIGH (default: from k-NN distances).", "--r", cli_type=str | None
+    )
+    s: Range = option(
+        None, "Outer radii LOW,HIGH (default: from k-NN distances).", "--s", cli_type=str | None
+    )
+    steps: int = option(3, "Grid values per radius range.", low=1)
+    k: int = option(100, "Neighbours setting the default radii.", "-k", low=1)
+    max_points: int = option(80, "Larger annuli are thinned to this many points.", low=1)
+    min_points: int = option(10, "Annuli with fewer points are not scored.", low=2)
+    n_jobs: int = option(1, "Worker processes (-1: all cores).", "--n-jobs", "-j", cli_default=-1)
+    seed: int = option(0, "Seed for model samples, thinning and --sample.")
+    top: int = option(10, "Most singular points listed in summary.json.", low=1)
+    sample: int | None = option(None, "Use N random points (or mesh samples).")
+
+    def check(self) -> None:
+        """Also: ``n_jobs`` is not 0."""
+        super().check()
+        if self.n_jobs == 0:
+            raise InputError("--n-jobs must be >= 1, or -1 for all cores; got 0")

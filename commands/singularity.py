@@ -12,53 +12,24 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
 from matplotlib.figure import Figure
 
+from tda_pipe.commands.options import SingularityOptions, stage_params
 from tda_pipe.datasets import LoadedInput
 from tda_pipe.errors import InputError
 from tda_pipe.pipelines.cache import StageCache
 from tda_pipe.pipelines.runner import run_pipeline
 from tda_pipe.pipelines.spec import parse_spec
-from tda_pipe.pipelines.stages import OutputFiles, params_model, stage
+from tda_pipe.pipelines.stages import OutputFiles, stage
 from tda_pipe.tda.plotting import png_bytes
 from tda_pipe.tda.singularity import SingularityScores, euclidicity
 
 __all__ = ["SingularityOptions", "run_singularity"]
 
 COLUMNS = ("index", "euclidicity", "euclidicity_max", "peak_r", "peak_s", "intrinsic_dim")
-
-
-@dataclass
-class SingularityOptions:
-    """Options of :func:`run_singularity`, as on the command line (see :func:`euclidicity`)."""
-
-    dim: int = 2
-    r: tuple[float, float] | None = None
-    s: tuple[float, float] | None = None
-    steps: int = 3
-    k: int = 100
-    max_points: int = 80
-    min_points: int = 10
-    n_jobs: int = 1
-    seed: int = 0
-    top: int = 10
-    sample: int | None = None
-
-    def check(self) -> None:
-        """Reject option values that need no data to be seen wrong."""
-        if self.min_points < 2:
-            raise InputError(f"--min-points must be >= 2, got {self.min_points}")
-        for name in ("dim", "steps", "k", "max_points", "top"):
-            if getattr(self, name) < 1:
-                raise InputError(
-                    f"--{name.replace('_', '-')} must be >= 1, got {getattr(self, name)}"
-                )
-        if self.n_jobs == 0:
-            raise InputError("--n-jobs must be >= 1, or -1 for all cores; got 0")
 
 
 def _csv_bytes(scores: SingularityScores) -> bytes:
@@ -108,7 +79,7 @@ def _summary(path: Path, X: np.ndarray, scores: SingularityScores, opts: Singula
     top = scores.most_singular(opts.top)
     return {
         "input": {"path": str(path), "shape": list(X.shape)},
-        "options": asdict(opts),
+        "options": opts.model_dump(),
         "r": scores.r.tolist(),
         "s": scores.s.tolist(),
         "unscored_points": int(np.isnan(scores.euclidicity).sum()),
@@ -128,7 +99,7 @@ def _summary(path: Path, X: np.ndarray, scores: SingularityScores, opts: Singula
     }
 
 
-SingularityParams = params_model(SingularityOptions, exclude=("sample",))
+SingularityParams = stage_params(SingularityOptions, "SingularityParams", exclude=("sample",))
 
 
 @stage("singularity", params=SingularityParams, inputs=("data",), outputs=("singularity",))
@@ -195,7 +166,7 @@ def run_singularity(
     """
     opts = options or SingularityOptions()
     opts.check()
-    params = {k: v for k, v in asdict(opts).items() if k != "sample"}
+    params = opts.model_dump(exclude={"sample"})
     spec = parse_spec(
         {
             "name": "singularity",
