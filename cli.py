@@ -22,7 +22,12 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.console import Console
 
-from tda_pipe.commands.options import AnalyzeOptions, JobOptions, SingularityOptions
+from tda_pipe.commands.options import (
+    AnalyzeOptions,
+    JobOptions,
+    MapperOptions,
+    SingularityOptions,
+)
 from tda_pipe.errors import InputError
 from tda_pipe.pipelines.results import FolderInUse
 
@@ -68,7 +73,7 @@ def _with_options(model: type[JobOptions]) -> Callable[[Callable], Callable]:
 
         @functools.wraps(func)
         def command(**values):
-            options = model(**{name: values.pop(name) for name in fields})
+            options = model(**{name: values.pop(name) for name in fields if name in values})
             return func(options=options, **values)
 
         params = []
@@ -78,6 +83,8 @@ def _with_options(model: type[JobOptions]) -> Callable[[Callable], Callable]:
                 continue
             for name, field in fields.items():
                 extra = field.json_schema_extra or {}
+                if not extra.get("cli", True):
+                    continue
                 info = typer.Option(*extra.get("flags", ()), help=field.description)
                 kind = extra.get("cli_type", field.annotation)
                 params.append(
@@ -575,6 +582,7 @@ def train_autoencoder_command(
 
 
 @app.command()
+@_with_options(MapperOptions)
 def mapper(
     input: Annotated[
         Path, typer.Argument(help="Points (.npy .npz .csv .txt) or a mesh.", show_default=False)
@@ -583,53 +591,15 @@ def mapper(
         Path | None,
         typer.Option("--out", "-o", help="Results folder (default: <input stem>_mapper/)."),
     ] = None,
-    lens: Annotated[
-        str,
-        typer.Option(
-            help="pca, pca:K, coordinate:K, eccentricity, density, distance:I, or a .npy file "
-            "of lens values."
-        ),
-    ] = "pca",
-    intervals: Annotated[int, typer.Option(help="Intervals per lens dimension.")] = 10,
-    overlap: Annotated[
-        float, typer.Option(help="Overlap of neighbouring intervals, in [0, 1).")
-    ] = 0.3,
-    cover: Annotated[str, typer.Option(help="uniform or balanced (equal counts).")] = "uniform",
-    clusterer: Annotated[str, typer.Option(help="single-linkage or dbscan.")] = "single-linkage",
-    min_gap: Annotated[
-        float | None,
-        typer.Option(
-            "--min-gap",
-            "--eps",
-            help="Single linkage: split clusters at gaps above this; dbscan: its eps "
-            "(default: from the neighbour distances).",
-        ),
-    ] = None,
-    attributes: Annotated[
-        bool, typer.Option(help="Persistent homology of every node and edge.")
-    ] = True,
-    color: Annotated[str, typer.Option(help="Node attribute colouring the views.")] = "lens",
-    sample: Annotated[int | None, typer.Option(help="Use N random points.")] = None,
-    seed: Annotated[int, typer.Option(help="Seed for --sample, subsampling and layout.")] = 0,
+    *,
+    options: MapperOptions,
     overwrite: Overwrite = False,
     no_cache: NoCache = False,
     quiet: Quiet = False,
 ) -> None:
     """Mapper graph attributed with persistent homology: HTML, PNG, GraphML, JSON, summary."""
-    from tda_pipe.commands.mapper import MapperOptions, run_mapper
+    from tda_pipe.commands.mapper import run_mapper
 
-    options = MapperOptions(
-        lens=lens,
-        intervals=intervals,
-        overlap=overlap,
-        cover=cover,
-        clusterer=clusterer,
-        min_gap=min_gap,
-        attributes=attributes,
-        color=color,
-        sample=sample,
-        seed=seed,
-    )
     with _progress(quiet, total=2) as bar:
         result = run_mapper(
             input, out, options, progress=bar.step, cache=_cache(no_cache), overwrite=overwrite

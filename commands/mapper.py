@@ -9,29 +9,27 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 import networkx as nx
 import numpy as np
 
+from tda_pipe.commands.options import MapperOptions, stage_params
 from tda_pipe.commands.stages import file_digest
 from tda_pipe.datasets import LoadedInput
 from tda_pipe.errors import InputError
 from tda_pipe.pipelines.cache import StageCache
 from tda_pipe.pipelines.runner import run_pipeline
 from tda_pipe.pipelines.spec import parse_spec
-from tda_pipe.pipelines.stages import OutputFiles, params_model, stage
+from tda_pipe.pipelines.stages import OutputFiles, stage
 from tda_pipe.tda.mapper import (
-    CLUSTERERS,
-    COVER_KINDS,
     Cover,
     Mapper,
     attribute_graph,
     color_attributes,
     graphml_text,
     node_link_json,
-    parse_lens,
     plot_mapper,
     summarize_graph,
     to_html,
@@ -47,47 +45,6 @@ __all__ = [
 ]
 
 FILES = ("graph.json", "graph.graphml", "mapper.html", "mapper.png", "summary.json")
-
-
-@dataclass
-class MapperOptions:
-    """Options of :func:`run_mapper`, as on the command line.
-
-    ``lens`` is a lens name (``pca``, ``pca:K``, ``coordinate:K``, ``eccentricity``,
-    ``density``, ``distance:I``) or the path of a ``.npy`` file of lens values, one (or one
-    row) per point.
-    """
-
-    lens: str = "pca"
-    intervals: int = 10
-    overlap: float = 0.3
-    cover: str = "uniform"
-    clusterer: str = "single-linkage"
-    min_gap: float | None = None
-    attributes: bool = True
-    max_points: int = 200
-    color: str = "lens"
-    sample: int | None = None
-    seed: int = 0
-
-    def check(self) -> None:
-        """Reject bad option values before any work is done."""
-        if not self.lens.lower().endswith(".npy"):
-            parse_lens(self.lens)
-        if self.intervals < 1:
-            raise InputError(f"--intervals must be >= 1, got {self.intervals}")
-        if not 0 <= self.overlap < 1:
-            raise InputError(f"--overlap must be in [0, 1), got {self.overlap}")
-        if self.cover not in COVER_KINDS:
-            raise InputError(f"unknown --cover {self.cover!r}; choose uniform or balanced")
-        if self.clusterer not in CLUSTERERS:
-            raise InputError(
-                f"unknown --clusterer {self.clusterer!r}; choose {' or '.join(CLUSTERERS)}"
-            )
-        if self.min_gap is not None and not self.min_gap > 0:
-            raise InputError(f"--min-gap must be > 0, got {self.min_gap}")
-        if self.max_points < 3:
-            raise InputError(f"--max-points must be >= 3, got {self.max_points}")
 
 
 @dataclass
@@ -143,11 +100,11 @@ def _summary(path: Path, X: np.ndarray, G: nx.Graph, opts: MapperOptions) -> dic
         "min_gap": G.graph["min_gap"],
         "node_attributes": _attribute_summary(G),
         "lens_loops": [[b, d] for dim, b, d in loops if dim == 1],
-        "options": asdict(opts),
+        "options": opts.model_dump(),
     }
 
 
-MapperParams = params_model(MapperOptions, exclude=("sample",))
+MapperParams = stage_params(MapperOptions, "MapperParams", exclude=("sample",))
 
 
 def _lens_digest(params: MapperParams) -> bytes:
@@ -235,7 +192,7 @@ def run_mapper(
     opts = options or MapperOptions()
     opts.check()
     out_dir = Path(out) if out is not None else default_out_dir(path)
-    params = {k: v for k, v in asdict(opts).items() if k != "sample"}
+    params = opts.model_dump(exclude={"sample"})
     spec = parse_spec(
         {
             "name": "mapper",

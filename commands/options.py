@@ -36,6 +36,7 @@ from tda_pipe.errors import InputError
 __all__ = [
     "AnalyzeOptions",
     "JobOptions",
+    "MapperOptions",
     "SingularityOptions",
     "flag_of",
     "option",
@@ -54,6 +55,7 @@ def option(
     choices: tuple[str, ...] | None = None,
     cli_type: Any = None,
     cli_default: Any = None,
+    cli: bool = True,
 ) -> Any:
     """A field of a :class:`JobOptions` model: default, help text, flags and checks.
 
@@ -63,7 +65,7 @@ def option(
     (:func:`~tda_pipe.tda.validation.check_real`); ``choices`` lists the words a string may
     be. ``cli_type`` is the type the command line reads when it is not the field's (a
     comma-separated ``str`` the model parses); ``cli_default`` the command line's default
-    where it is not the Python API's.
+    where it is not the Python API's; ``cli=False`` keeps the field off the command line.
     """
     extra: dict[str, Any] = {"flags": list(flags)}
     bounds = {"low": low, "high": high}
@@ -75,6 +77,8 @@ def option(
         extra["cli_type"] = cli_type
     if cli_default is not None:
         extra["cli_default"] = cli_default
+    if not cli:
+        extra["cli"] = False
     return Field(default, description=help, json_schema_extra=extra)
 
 
@@ -287,3 +291,51 @@ class SingularityOptions(JobOptions):
         super().check()
         if self.n_jobs == 0:
             raise InputError("--n-jobs must be >= 1, or -1 for all cores; got 0")
+
+
+class MapperOptions(JobOptions):
+    """Options of :func:`~tda_pipe.commands.mapper.run_mapper`, as on the command line.
+
+    ``lens`` is a lens name (``pca``, ``pca:K``, ``coordinate:K``, ``eccentricity``,
+    ``density``, ``distance:I``) or the path of a ``.npy`` file of lens values, one (or one
+    row) per point.
+    """
+
+    lens: str = option(
+        "pca",
+        "pca, pca:K, coordinate:K, eccentricity, density, distance:I, or a .npy file of lens "
+        "values.",
+    )
+    intervals: int = option(10, "Intervals per lens dimension.", low=1)
+    overlap: float = option(
+        0.3, "Overlap of neighbouring intervals, in [0, 1).", low=0, high=1, high_open=True
+    )
+    cover: str = option("uniform", "uniform or balanced (equal counts).")
+    clusterer: str = option("single-linkage", "single-linkage or dbscan.")
+    min_gap: float | None = option(
+        None,
+        "Single linkage: split clusters at gaps above this; dbscan: its eps (default: from the "
+        "neighbour distances).",
+        "--min-gap",
+        "--eps",
+        low=0,
+        low_open=True,
+    )
+    attributes: bool = option(True, "Persistent homology of every node and edge.")
+    max_points: int = option(
+        200, "Nodes larger than this are subsampled for their homology.", low=3, cli=False
+    )
+    color: str = option("lens", "Node attribute colouring the views.")
+    sample: int | None = option(None, "Use N random points.")
+    seed: int = option(0, "Seed for --sample, subsampling and layout.")
+
+    def check(self) -> None:
+        """Also: a lens the Mapper knows (or a ``.npy`` file), a known cover and clusterer."""
+        from tda_pipe.tda.mapper import CLUSTERERS, COVER_KINDS, parse_lens
+        from tda_pipe.tda.validation import check_choice
+
+        if not self.lens.lower().endswith(".npy"):
+            parse_lens(self.lens)
+        super().check()
+        check_choice(self.cover, "--cover", COVER_KINDS)
+        check_choice(self.clusterer, "--clusterer", CLUSTERERS)
