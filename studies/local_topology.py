@@ -21,7 +21,7 @@ datastore is the whole set, as the paper's is): no label enters them. The study 
 mean and spread over the seeds and the paired difference (c) - (a), seed by seed, and says
 whether (c) beats (a) by more than that spread.
 
-    python studies/local_topology.py               # k = 32, 5 seeds: about a minute on 2 cores
+    python studies/local_topology.py               # k = 32, 5 seeds: under 4 min on 2 shared cores
     python studies/local_topology.py --k 16 --seeds 10 --annuli
 """
 
