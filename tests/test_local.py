@@ -192,7 +192,7 @@ def test_the_job_returns_table_summary_and_figure():
 
     import pyarrow.parquet as pq
 
-    from tda_pipe.tda.local_report import LocalOptions, local_features_table
+    from tda_pipe.commands.local import LocalOptions, local_features_table
 
     rng = np.random.default_rng(12)
     store, queries = rng.normal(size=(120, 2)), rng.normal(size=(9, 2))
