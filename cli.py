@@ -24,6 +24,7 @@ from rich.console import Console
 
 from tda_pipe.commands.options import (
     AnalyzeOptions,
+    FiltrationOptions,
     JobOptions,
     MapperOptions,
     SingularityOptions,
@@ -87,6 +88,8 @@ def _with_options(model: type[JobOptions]) -> Callable[[Callable], Callable]:
                     continue
                 info = typer.Option(*extra.get("flags", ()), help=field.description)
                 kind = extra.get("cli_type", field.annotation)
+                if "choices" in extra:
+                    kind = typing.Literal[tuple(extra["choices"])]
                 params.append(
                     inspect.Parameter(
                         name,
@@ -669,6 +672,7 @@ def train_mapper_gnn_command(
 
 
 @train_app.command("filtration")
+@_with_options(FiltrationOptions)
 def train_filtration_command(
     data: Annotated[
         Path,
@@ -680,34 +684,16 @@ def train_filtration_command(
         ),
     ],
     out: Annotated[Path, typer.Option("--out", "-o", help="Results folder.")] = Path("runs/filt"),
-    mode: Annotated[
-        str, typer.Option(help="Filtration: learned, rips, dtm, or none (no topology).")
-    ] = "learned",
-    epochs: Annotated[int, typer.Option(help="Passes over the training clouds.")] = 50,
-    lr: Annotated[float, typer.Option(help="Adam learning rate.")] = 5e-3,
-    batch_size: Annotated[int, typer.Option("--batch-size", help="Clouds per step.")] = 16,
-    points: Annotated[int, typer.Option(help="Points kept per cloud (random subsample).")] = 128,
-    test_fraction: Annotated[
-        float, typer.Option("--test-fraction", help="Share of each class held out.")
-    ] = 0.3,
-    seed: Annotated[int, typer.Option(help="Seed of the subsample, split and weights.")] = 0,
+    *,
+    options: FiltrationOptions,
     overwrite: Overwrite = False,
     quiet: Quiet = False,
 ) -> None:
     """Train a point-cloud classifier through a learned filtration (Nishikawa et al. 2023)."""
-    from tda_pipe.commands.train_filtration import FiltrationOptions, train_filtration_job
+    from tda_pipe.commands.train_filtration import train_filtration_job
 
-    options = FiltrationOptions(
-        mode=mode,
-        epochs=epochs,
-        lr=lr,
-        batch_size=batch_size,
-        n_points=points,
-        test_fraction=test_fraction,
-        seed=seed,
-    )
-    options.check()
-    with _progress(quiet, epochs, "training") as bar:
+    options.check()  # bad options fail before the progress bar is drawn
+    with _progress(quiet, options.epochs, "training") as bar:
 
         def progress(stats) -> None:
             text = f"loss {stats.train_loss:.3f}, validation accuracy {stats.val_acc:.2f}"
@@ -717,7 +703,7 @@ def train_filtration_command(
     if not quiet:
         final = result.metrics
         Console().print(
-            f"{mode} filtration: train accuracy {final['train_acc']:.3f}, "
+            f"{options.mode} filtration: train accuracy {final['train_acc']:.3f}, "
             f"test accuracy {final['test_acc']:.3f}; results in [bold]{result.out_dir}/[/]"
         )
 

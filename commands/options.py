@@ -35,6 +35,7 @@ from tda_pipe.errors import InputError
 
 __all__ = [
     "AnalyzeOptions",
+    "FiltrationOptions",
     "JobOptions",
     "MapperOptions",
     "SingularityOptions",
@@ -339,3 +340,59 @@ class MapperOptions(JobOptions):
         super().check()
         check_choice(self.cover, "--cover", COVER_KINDS)
         check_choice(self.clusterer, "--clusterer", CLUSTERERS)
+
+
+class FiltrationOptions(JobOptions):
+    """Options of :func:`~tda_pipe.commands.train_filtration.train_filtration_job`, as on the
+    command line; :meth:`check` is
+    :func:`~tda_pipe.models.topological_classifier.check_training`'s (its messages name the
+    training function's arguments).
+
+    ``mode`` is ``"learned"`` (the paper's method), ``"rips"``, ``"dtm"`` or ``"none"`` (no
+    topology); ``n_points`` points are kept per cloud; ``test_fraction`` of each class is held
+    out; ``show`` clouds (one per class first) are drawn in ``weights.png``.
+
+    Examples
+    --------
+    >>> FiltrationOptions(mode="alpha").check()
+    Traceback (most recent call last):
+    ...
+    tda_pipe.errors.InputError: unknown mode 'alpha'; choose learned, rips, dtm, none
+    """
+
+    mode: str = option("learned", "Filtration: learned, rips, dtm, or none (no topology).")
+    epochs: int = option(50, "Passes over the training clouds.")
+    lr: float = option(5e-3, "Adam learning rate.")
+    batch_size: int = option(16, "Clouds per step.")
+    n_points: int = option(128, "Points kept per cloud (random subsample).", "--points")
+    test_fraction: float = option(0.3, "Share of each class held out.")
+    val_fraction: float = option(
+        0.2,
+        "Share of the training clouds of each class held out to choose the epoch, in (0, 1).",
+    )
+    filtration_epochs: int = option(
+        10,
+        "Last epochs in which a learned filtration is trained; before them it stays at its start.",
+    )
+    start: str = option(
+        "dtm",
+        "Where a learned filtration starts: a correction of the DTM weights, or constant "
+        "weights (the paper's).",
+        choices=("dtm", "rips"),
+    )
+    seed: int = option(0, "Seed of the subsample, split and weights.")
+    k: int = option(16, "Neighbours in the distance profiles of the filtration network.", cli=False)
+    hidden: int = option(32, "Width of every hidden layer.", cli=False)
+    grid: int = option(4, "grid x grid Gaussians per homology dimension (PersLay).", cli=False)
+    dtm_k: int = option(10, "Neighbours of the DTM weights, the point itself included.", cli=False)
+    show: int = option(4, "Clouds drawn in weights.png.", cli=False)
+
+    def check(self) -> None:
+        """Reject option values out of range before any work is done."""
+        from tda_pipe.models.topological_classifier import check_training
+        from tda_pipe.tda.validation import check_int
+
+        super().check()
+        check_training(**self.model_dump(exclude={"seed", "show"}))
+        check_int(self.seed, "seed", low=0)
+        check_int(self.show, "show", low=0)

@@ -15,19 +15,19 @@ import io
 import json
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
 from matplotlib.figure import Figure
 
+from tda_pipe.commands.options import FiltrationOptions
 from tda_pipe.datasets.collection import ShapeCollection, read_collection
 from tda_pipe.errors import InputError
 from tda_pipe.models.topological_classifier import (
     EpochStats,
     TopologicalClassifier,
-    check_training,
     train_filtration_classifier,
 )
 from tda_pipe.pipelines.results import check_out_dir, write_folder
@@ -40,45 +40,6 @@ __all__ = [
     "plot_weights",
     "train_filtration_job",
 ]
-
-
-@dataclass
-class FiltrationOptions:
-    """Options of :func:`train_filtration_job`, as on the command line.
-
-    ``mode`` is ``"learned"`` (the paper's method), ``"rips"``, ``"dtm"`` or ``"none"`` (no
-    topology); ``n_points`` points are kept per cloud; ``test_fraction`` of each class is held
-    out; ``show`` clouds (one per class first) are drawn in ``weights.png``.
-    """
-
-    mode: str = "learned"
-    epochs: int = 50
-    lr: float = 5e-3
-    batch_size: int = 16
-    n_points: int = 128
-    test_fraction: float = 0.3
-    seed: int = 0
-    k: int = 16
-    hidden: int = 32
-    grid: int = 4
-    dtm_k: int = 10
-    show: int = 4
-
-    def check(self) -> None:
-        """Reject option values out of range before any work is done.
-
-        Examples
-        --------
-        >>> FiltrationOptions(mode="alpha").check()
-        Traceback (most recent call last):
-        ...
-        tda_pipe.errors.InputError: unknown mode 'alpha'; choose learned, rips, dtm, none
-        """
-        check_training(**{k: v for k, v in asdict(self).items() if k not in ("seed", "show")})
-        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
-            raise InputError(f"seed must be an integer >= 0, not {self.seed!r}")
-        if isinstance(self.show, bool) or not isinstance(self.show, int) or self.show < 0:
-            raise InputError(f"show must be an integer >= 0, not {self.show!r}")
 
 
 @dataclass
@@ -151,7 +112,7 @@ def train_filtration_job(
     start = time.perf_counter()
     collection = read_collection(data_folder)
     seconds = {"load": round(time.perf_counter() - start, 4)}
-    training = {k: v for k, v in asdict(opts).items() if k != "show"}
+    training = opts.model_dump(exclude={"show"})
     try:
         result = train_filtration_classifier(collection, **training, progress=progress)
     except InputError as exc:
@@ -169,7 +130,7 @@ def train_filtration_job(
         },
         "final": metrics,
         "history": history,
-        "options": asdict(opts),
+        "options": opts.model_dump(),
         "seconds": seconds,
     }
     shown = _pick(collection, opts.show)
