@@ -24,6 +24,7 @@ from rich.console import Console
 
 from tda_pipe.commands.options import (
     AnalyzeOptions,
+    AutoencoderOptions,
     FiltrationOptions,
     JobOptions,
     MapperOptions,
@@ -515,6 +516,7 @@ app.add_typer(train_app, name="train")
 
 
 @train_app.command("autoencoder")
+@_with_options(AutoencoderOptions)
 def train_autoencoder_command(
     data: Annotated[
         str,
@@ -530,41 +532,17 @@ def train_autoencoder_command(
         Path | None,
         typer.Option("--out", "-o", help="Results folder (default: <data stem>_ae/)."),
     ] = None,
-    latent_dim: Annotated[int, typer.Option("--latent-dim", help="Latent dimension.")] = 2,
-    lam: Annotated[float, typer.Option(help="Weight of the topological loss (0: plain AE).")] = 1.0,
-    epochs: Annotated[int, typer.Option(help="Passes over the data.")] = 100,
-    batch_size: Annotated[int, typer.Option("--batch-size", help="Points per batch.")] = 64,
-    lr: Annotated[float, typer.Option(help="Adam learning rate.")] = 1e-3,
-    seed: Annotated[int, typer.Option(help="Seed of weights, shuffling and samples.")] = 0,
-    device: Annotated[str, typer.Option(help="cpu, cuda or cuda:N.")] = "cpu",
-    n_points: Annotated[
-        int | None, typer.Option("--n-points", help="Train on N randomly drawn points.")
-    ] = None,
-    eval_points: Annotated[
-        int, typer.Option("--eval-points", help="Measure the embedding on at most N points.")
-    ] = 2000,
-    k: Annotated[int, typer.Option("-k", help="Neighbours of the rank-based measures.")] = 10,
+    *,
+    options: AutoencoderOptions,
     overwrite: Overwrite = False,
     quiet: Quiet = False,
 ) -> None:
     """Train a topological autoencoder (Moor et al., ICML 2020); write model, latent, measures."""
-    from tda_pipe.commands.train_autoencoder import AutoencoderOptions, train_autoencoder_job
+    from tda_pipe.commands.train_autoencoder import train_autoencoder_job
 
-    options = AutoencoderOptions(
-        latent_dim=latent_dim,
-        lam=lam,
-        epochs=epochs,
-        batch_size=batch_size,
-        lr=lr,
-        seed=seed,
-        device=device,
-        n_points=n_points,
-        eval_points=eval_points,
-        k=k,
-    )
     options.check()  # bad options fail before the progress bar is drawn
     out_dir = out if out is not None else Path(f"{Path(data).stem}_ae")
-    with _progress(quiet, epochs, "training") as bar:
+    with _progress(quiet, options.epochs, "training") as bar:
 
         def progress(stats) -> None:
             text = f"epoch: recon {stats.recon:.4g}  topo {stats.topo:.4g}"

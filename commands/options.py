@@ -35,6 +35,7 @@ from tda_pipe.errors import InputError
 
 __all__ = [
     "AnalyzeOptions",
+    "AutoencoderOptions",
     "FiltrationOptions",
     "JobOptions",
     "MapperOptions",
@@ -396,3 +397,44 @@ class FiltrationOptions(JobOptions):
         check_training(**self.model_dump(exclude={"seed", "show"}))
         check_int(self.seed, "seed", low=0)
         check_int(self.show, "show", low=0)
+
+
+class AutoencoderOptions(JobOptions):
+    """Options of :func:`~tda_pipe.commands.train_autoencoder.train_autoencoder_job`, as on
+    the command line; :meth:`check` names the training function's arguments, as
+    :func:`~tda_pipe.models.autoencoder.check_training` does.
+
+    ``n_points`` trains on a seeded random sample of that many points; the measures are
+    computed on a seeded sample of at most ``eval_points`` of the training points (they hold
+    two ``n x n`` matrices), with ``k`` neighbours for the rank-based ones.
+    """
+
+    latent_dim: int = option(2, "Latent dimension.")
+    lam: float = option(1.0, "Weight of the topological loss (0: plain AE).")
+    epochs: int = option(100, "Passes over the data.")
+    batch_size: int = option(64, "Points per batch.")
+    lr: float = option(1e-3, "Adam learning rate.")
+    seed: int = option(0, "Seed of weights, shuffling and samples.")
+    device: str = option("cpu", "cpu, cuda or cuda:N.")
+    n_points: int | None = option(None, "Train on N randomly drawn points.")
+    eval_points: int = option(2000, "Measure the embedding on at most N points.")
+    k: int = option(10, "Neighbours of the rank-based measures.", "-k")
+
+    def check(self) -> None:
+        """Reject option values out of range before any work is done."""
+        from tda_pipe.models.autoencoder import check_training, resolve_device
+        from tda_pipe.tda.validation import check_int
+
+        super().check()
+        check_training(
+            latent_dim=self.latent_dim,
+            lam=self.lam,
+            epochs=self.epochs,
+            batch_size=self.batch_size,
+            lr=self.lr,
+        )
+        resolve_device(self.device)
+        if self.n_points is not None:
+            check_int(self.n_points, "n_points", low=2)
+        check_int(self.eval_points, "eval_points", low=3)
+        check_int(self.k, "k", low=1)

@@ -13,7 +13,7 @@ import io
 import json
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
@@ -22,18 +22,17 @@ from matplotlib import colormaps
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from tda_pipe.commands.options import AutoencoderOptions, stage_params
 from tda_pipe.datasets import LoadedInput, load
 from tda_pipe.datasets.topoae import digits, spheres
 from tda_pipe.errors import InputError
 from tda_pipe.models.autoencoder import (
     EpochStats,
     TopologicalAutoencoder,
-    check_training,
-    resolve_device,
     train_autoencoder,
 )
 from tda_pipe.pipelines.results import check_out_dir, write_folder
-from tda_pipe.pipelines.stages import OutputFiles, params_model, stage
+from tda_pipe.pipelines.stages import OutputFiles, stage
 from tda_pipe.tda.metrics import embedding_metrics
 from tda_pipe.tda.plotting import DPI, png_bytes
 
@@ -48,45 +47,6 @@ __all__ = [
 
 BUILTIN_DATA = {"spheres": spheres, "digits": digits}
 """Data sets named instead of a file: the paper's Spheres (seed 0) and scikit-learn's digits."""
-
-
-@dataclass
-class AutoencoderOptions:
-    """Options of :func:`train_autoencoder_job`, as on the command line.
-
-    ``n_points`` trains on a seeded random sample of that many points; the measures are
-    computed on a seeded sample of at most ``eval_points`` of the training points (they hold
-    two ``n x n`` matrices), with ``k`` neighbours for the rank-based ones.
-    """
-
-    latent_dim: int = 2
-    lam: float = 1.0
-    epochs: int = 100
-    batch_size: int = 64
-    lr: float = 1e-3
-    seed: int = 0
-    device: str = "cpu"
-    n_points: int | None = None
-    eval_points: int = 2000
-    k: int = 10
-
-    def check(self) -> None:
-        """Reject option values out of range before any work is done."""
-        check_training(
-            latent_dim=self.latent_dim,
-            lam=self.lam,
-            epochs=self.epochs,
-            batch_size=self.batch_size,
-            lr=self.lr,
-        )
-        resolve_device(self.device)
-        for name, value, low in (
-            ("n_points", self.n_points, 2),
-            ("eval_points", self.eval_points, 3),
-            ("k", self.k, 1),
-        ):
-            if value is not None and (not isinstance(value, int) or value < low):
-                raise InputError(f"{name} must be an integer >= {low}, not {value!r}")
 
 
 @dataclass
@@ -214,14 +174,14 @@ def fit_and_report(
         "metrics": metrics,
         "eval_points": len(rows),
         "final_loss": {name: values[-1] for name, values in history.items()},
-        "options": asdict(opts),
+        "options": opts.model_dump(),
         "seconds": timings,
     }
     files = _files(model, Z, labels, history, report, title=Path(source).name)
     return FitReport(files, Z, metrics, history, timings)
 
 
-AutoencoderParams = params_model(AutoencoderOptions, exclude=("n_points",))
+AutoencoderParams = stage_params(AutoencoderOptions, "AutoencoderParams", exclude=("n_points",))
 
 
 @stage("autoencoder", params=AutoencoderParams, inputs=("data",), outputs=("latent", "model"))
