@@ -26,6 +26,7 @@ from tda_pipe.commands.options import (
     AnalyzeOptions,
     AutoencoderOptions,
     FiltrationOptions,
+    GNNOptions,
     JobOptions,
     MapperOptions,
     SingularityOptions,
@@ -595,6 +596,7 @@ def mapper(
 
 
 @train_app.command("mapper-gnn")
+@_with_options(GNNOptions)
 def train_mapper_gnn_command(
     data: Annotated[
         str,
@@ -604,48 +606,22 @@ def train_mapper_gnn_command(
         ),
     ],
     out: Annotated[Path, typer.Option("--out", "-o", help="Results folder.")] = Path("mapper_gnn"),
-    lens: Annotated[
-        str, typer.Option(help="Lens name (eccentricity is rotation invariant).")
-    ] = "eccentricity",
-    intervals: Annotated[int, typer.Option(help="Intervals of the cover.")] = 8,
-    overlap: Annotated[float, typer.Option(help="Overlap of the cover.")] = 0.4,
-    features: Annotated[
-        str, typer.Option(help="topological or plain node features.")
-    ] = "topological",
-    epochs: Annotated[int, typer.Option(help="Training epochs.")] = 150,
-    hidden: Annotated[int, typer.Option(help="Hidden width.")] = 32,
-    lr: Annotated[float, typer.Option(help="Adam learning rate.")] = 0.01,
-    folds: Annotated[int, typer.Option(help="Cross-validation folds (0: none).")] = 5,
-    per_class: Annotated[
-        int, typer.Option("--per-class", help="Clouds a class for 'shapes'.")
-    ] = 20,
-    seed: Annotated[int, typer.Option(help="Seed.")] = 0,
+    *,
+    options: GNNOptions,
     overwrite: Overwrite = False,
     quiet: Quiet = False,
 ) -> None:
     """Train the Mapper GNN on labelled clouds; cross-validate plain vs attributed graphs."""
     import torch
 
-    from tda_pipe.commands.mapper_gnn import GNNOptions, train_mapper_gnn_job
+    from tda_pipe.commands.mapper_gnn import train_mapper_gnn_job
 
     torch.set_num_threads(1)  # tiny graphs: 10x faster than the default thread pool
-    options = GNNOptions(
-        lens=lens,
-        intervals=intervals,
-        overlap=overlap,
-        features=features,
-        epochs=epochs,
-        hidden=hidden,
-        lr=lr,
-        folds=folds,
-        per_class=per_class,
-        seed=seed,
-    )
     with _progress(quiet, None, "training") as bar:
         result = train_mapper_gnn_job(data, out, options, progress=bar.step, overwrite=overwrite)
     if not quiet:
         for name, score in result.summary["cross_validation"].items():
-            Console().print(f"{name:<12} {folds}-fold accuracy {score['mean']:.3f}")
+            Console().print(f"{name:<12} {options.folds}-fold accuracy {score['mean']:.3f}")
         Console().print(f"model in [bold]{result.out_dir}/model.pt[/]")
 
 

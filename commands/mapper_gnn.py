@@ -9,12 +9,12 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from tda_pipe.commands.mapper import MapperOptions
+from tda_pipe.commands.options import GNNOptions
 from tda_pipe.datasets.collection import read_collection, shape_collection
 from tda_pipe.errors import InputError
 from tda_pipe.models.mapper_gnn import FEATURES, graph_tensors, train_mapper_gnn
@@ -22,42 +22,6 @@ from tda_pipe.pipelines.results import check_out_dir, write_folder
 from tda_pipe.tda.mapper import Cover, Mapper, attribute_graph
 
 __all__ = ["GNNOptions", "GNNResult", "train_mapper_gnn_job"]
-
-
-@dataclass
-class GNNOptions:
-    """Options of :func:`train_mapper_gnn_job`, as on the command line.
-
-    The Mapper graphs use ``lens``, ``intervals`` and ``overlap`` (a rotation-invariant lens
-    such as ``eccentricity`` suits randomly placed shapes); ``folds`` > 1 also reports the
-    cross-validated accuracy of plain and attributed graphs before the final fit on all data.
-    """
-
-    lens: str = "eccentricity"
-    intervals: int = 8
-    overlap: float = 0.4
-    features: str = "topological"
-    epochs: int = 150
-    hidden: int = 32
-    lr: float = 0.01
-    folds: int = 5
-    per_class: int = 20
-    seed: int = 0
-
-    def check(self) -> None:
-        """Reject bad option values before any work is done."""
-        MapperOptions(lens=self.lens, intervals=self.intervals, overlap=self.overlap).check()
-        if self.lens.lower().endswith(".npy"):
-            raise InputError("--lens for a collection must be a lens name, not a .npy file")
-        if self.features not in FEATURES:
-            raise InputError(f"unknown --features {self.features!r}; choose plain or topological")
-        for name in ("epochs", "hidden", "per_class"):
-            if getattr(self, name) < 1:
-                raise InputError(f"--{name.replace('_', '-')} must be >= 1")
-        if self.folds == 1 or self.folds < 0:
-            raise InputError(f"--folds must be 0 (no cross-validation) or >= 2, got {self.folds}")
-        if not self.lr > 0:
-            raise InputError(f"--lr must be > 0, got {self.lr}")
 
 
 @dataclass
@@ -154,7 +118,7 @@ def train_mapper_gnn_job(
         "classes": list(collection.classes),
         "mean_nodes": float(np.mean([len(G) for G in graphs])),
         "cross_validation": scores,
-        "options": asdict(opts),
+        "options": opts.model_dump(),
     }
     model_file = io.BytesIO()
     torch.save(
@@ -162,7 +126,7 @@ def train_mapper_gnn_job(
             "state_dict": model.model.state_dict(),
             "in_features": int(model.model.mean.shape[0]),
             "classes": [collection.classes[int(c)] for c in model.classes_],
-            "options": asdict(opts),
+            "options": opts.model_dump(),
         },
         model_file,
     )

@@ -37,6 +37,7 @@ __all__ = [
     "AnalyzeOptions",
     "AutoencoderOptions",
     "FiltrationOptions",
+    "GNNOptions",
     "JobOptions",
     "MapperOptions",
     "SingularityOptions",
@@ -438,3 +439,38 @@ class AutoencoderOptions(JobOptions):
             check_int(self.n_points, "n_points", low=2)
         check_int(self.eval_points, "eval_points", low=3)
         check_int(self.k, "k", low=1)
+
+
+class GNNOptions(JobOptions):
+    """Options of :func:`~tda_pipe.commands.mapper_gnn.train_mapper_gnn_job`, as on the
+    command line.
+
+    The Mapper graphs use ``lens``, ``intervals`` and ``overlap`` (a rotation-invariant lens
+    such as ``eccentricity`` suits randomly placed shapes); ``folds`` > 1 also reports the
+    cross-validated accuracy of plain and attributed graphs before the final fit on all data.
+    """
+
+    lens: str = option("eccentricity", "Lens name (eccentricity is rotation invariant).")
+    intervals: int = option(8, "Intervals of the cover.")
+    overlap: float = option(0.4, "Overlap of the cover.")
+    features: str = option("topological", "topological or plain node features.")
+    epochs: int = option(150, "Training epochs.", low=1)
+    hidden: int = option(32, "Hidden width.", low=1)
+    lr: float = option(0.01, "Adam learning rate.", low=0, low_open=True)
+    folds: int = option(5, "Cross-validation folds (0: none).", low=0)
+    per_class: int = option(20, "Clouds a class for 'shapes'.", low=1)
+    seed: int = option(0, "Seed.")
+
+    def check(self) -> None:
+        """Also: a Mapper cover and lens name as :class:`MapperOptions` checks them, known
+        node features, and no single fold."""
+        from tda_pipe.models.mapper_gnn import FEATURES
+        from tda_pipe.tda.validation import check_choice
+
+        MapperOptions(lens=self.lens, intervals=self.intervals, overlap=self.overlap).check()
+        if self.lens.lower().endswith(".npy"):
+            raise InputError("--lens for a collection must be a lens name, not a .npy file")
+        check_choice(self.features, "--features", FEATURES)
+        super().check()
+        if self.folds == 1:
+            raise InputError("--folds must be 0 (no cross-validation) or >= 2, got 1")
