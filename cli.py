@@ -376,9 +376,10 @@ def batch(
     from tda_pipe.commands.batch_page import batch_pages
     from tda_pipe.pipelines.batch import run_batch
     from tda_pipe.pipelines.spec import load_spec
+    from tda_pipe.tda.validation import check_int
 
-    if workers is not None and workers < 0:
-        raise InputError(f"--workers must be >= 0, got {workers}")
+    if workers is not None:
+        check_int(workers, "--workers", low=0)
     spec = load_spec(pipeline, set_items)
     out_dir = out if out is not None else Path(f"{Path(source.split(':')[0]).name}_batch")
     counts = {"done": 0, "failed": 0, "skipped": 0}
