@@ -666,71 +666,70 @@ def alpha_delaunay(points, max_dim: int = 1, with_pairs: bool = True) -> Result:
     cx = _triangulate(X)
     cell_v, facet_v, edge_v = _values(cx)
     edges, edge_v = (cx.facets, facet_v) if d == 2 else (cx.edges, edge_v)
-    width = d + 1
-    rows: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []  # b, d, bs, ds
-
-    # H0: Kruskal; the points qhull merged into a vertex die at their distance to it
     edge_order = np.argsort(edge_v)
-    parent = np.arange(n, dtype=np.int64)
-    dying = _in_chunks("union-find on the edges", _kruskal, edges, edge_order, (parent,))
-    kill = dying >= 0
-    killers = edge_order[kill]
-    out, p_vertex, p_other = cx.left_out[:, 0], cx.left_out[:, 1], None
-    roots = np.flatnonzero(parent == np.arange(n))  # the elder vertex of each component
-    roots = roots[np.isin(roots, out, invert=True)]
-    b_rows = np.concatenate([dying[kill], out, roots])
-    d_rows = np.concatenate(
-        [edges[killers], np.column_stack([out, p_vertex]), np.full((len(roots), 2), -1)]
-    )
-    deaths = np.concatenate(
-        [
-            _diameter(edge_v[killers]),
-            np.sqrt(_sq(X[out] - X[p_vertex])),
-            np.full(len(roots), np.inf),
-        ]
-    )
-    rows.append((np.zeros(len(deaths)), deaths, b_rows[:, None], d_rows))
-    del p_other
-
+    rows = [_h0(cx, edges, edge_v, edge_order)]  # per dimension: births, deaths, their rows
     if max_dim >= 1:
-        facet_order = np.argsort(facet_v)
-        T = len(cx.cells)
-        key = np.append(_ranks(np.argsort(cell_v)), T)
-        parent = np.arange(T + 1, dtype=np.int64)
-        reverse = facet_order[::-1].copy()
-        dying = _in_chunks(
-            "union-find on the dual graph", _dual, cx.facet_cells, reverse, (parent, key)
-        )
-        void = dying >= 0
-        creators, fillers = reverse[void], dying[void]
-        top = (facet_v[creators], cell_v[fillers], cx.facets[creators], cx.cells[fillers])
+        top, negative = _dual_pass(cx, cell_v, facet_v)
         if d == 3:
-            negative = reverse[~void][::-1].copy()  # increasing filtration order
             rows.append(_h1(cx, edge_v, edge_order, facet_v, negative))
-        if d == 3 and max_dim < 2:
-            top = None
-        if top is not None:
-            b, dd, bs, ds = top
-            rows.append((_diameter(b), _diameter(dd), bs, ds))
+        if d == 2 or max_dim >= 2:
+            rows.append(top)
+    width = d + 1
+    none = np.empty((0, width), dtype=np.int64)
     dgms, pairs = [], []
     for b, dd, bs, ds in rows:
         keep = dd > b
         dgms.append(np.column_stack([b[keep], dd[keep]]))
         if with_pairs:
             pairs.append((_rows(bs[keep], width, order), _rows(ds[keep], width, order)))
-    while len(dgms) <= max_dim:
-        dgms.append(np.empty((0, 2)))
-        pairs.append((np.empty((0, width), dtype=np.int64), np.empty((0, width), dtype=np.int64)))
+    dgms += [np.empty((0, 2))] * (max_dim + 1 - len(dgms))
+    pairs += [(none, none)] * (max_dim + 1 - len(pairs))
     return dgms[: max_dim + 1], (pairs[: max_dim + 1] if with_pairs else None)
 
 
-def _roots(parent: np.ndarray, vertices: np.ndarray) -> np.ndarray:
-    out = vertices.copy()
-    while True:
-        up = parent[out]
-        if (up == out).all():
-            return out
-        out = up
+def _h0(cx: _Complex, edges, edge_v, edge_order):
+    """H0 by Kruskal; the points qhull merged into a vertex die at their distance to it."""
+    n = len(cx.points)
+    parent = np.arange(n, dtype=np.int64)
+    dying = _in_chunks("union-find on the edges", _kruskal, edges, edge_order, (parent,))
+    kill = dying >= 0
+    killers = edge_order[kill]
+    merged, into = cx.left_out[:, 0], cx.left_out[:, 1]
+    roots = np.flatnonzero(parent == np.arange(n))  # the elder vertex of each component
+    roots = roots[np.isin(roots, merged, invert=True)]
+    deaths = np.concatenate(
+        [
+            _diameter(edge_v[killers]),
+            np.sqrt(_sq(cx.points[merged] - cx.points[into])),
+            np.full(len(roots), np.inf),
+        ]
+    )
+    born = np.concatenate([dying[kill], merged, roots])[:, None]
+    died = np.concatenate(
+        [edges[killers], np.column_stack([merged, into]), np.full((len(roots), 2), -1)]
+    )
+    return np.zeros(len(deaths)), deaths, born, died
+
+
+def _dual_pass(cx: _Complex, cell_v, facet_v):
+    """H_{d-1} from the dual graph (:func:`_dual`), and the facets that kill a class one
+    dimension lower, in filtration order."""
+    T = len(cx.cells)
+    key = np.append(_ranks(np.argsort(cell_v)), T)  # the outside: after every cell
+    parent = np.arange(T + 1, dtype=np.int64)
+    reverse = np.argsort(facet_v)[::-1].copy()
+    dying = _in_chunks(
+        "union-find on the dual graph", _dual, cx.facet_cells, reverse, (parent, key)
+    )
+    void = dying >= 0
+    creators, fillers = reverse[void], dying[void]
+    top = (
+        _diameter(facet_v[creators]),
+        _diameter(cell_v[fillers]),
+        cx.facets[creators],
+        cx.cells[fillers],
+    )
+    return top, reverse[~void][::-1].copy()
 
 
 def _h1(cx: _Complex, edge_v, edge_order, facet_v, negative):
@@ -744,6 +743,8 @@ def _h1(cx: _Complex, edge_v, edge_order, facet_v, negative):
         for sl in _chunks(len(negative)):
             lows[sl], store = _reduce(negative[sl], cx.sides, edge_rank, pivot, slot, store)
             progress.advance(sl.stop - sl.start)
+    if (lows < 0).any():
+        raise RuntimeError("a triangle the dual pass found negative reduced to zero")
     born = edge_order[lows]
     return (
         _diameter(edge_v[born]),

@@ -698,6 +698,7 @@ class Backend:
     threads: bool = False  # uses several threads on one filtration
     thresholds: bool = True  # Rips with a threshold
     point_dims: tuple[int, ...] | None = None  # alpha: the dimensions of space it takes
+    auto_from: int = 0  # auto passes it over for fewer vertices (a fixed start-up cost)
     note: str = ""  # one line for the help
 
     def available(self) -> bool:
@@ -721,6 +722,10 @@ REGISTRY: tuple[Backend, ...] = (
         "numba",
         coefficients=False,
         point_dims=DIMENSIONS,
+        # numba's import and cached loops take 1.8 s once per process: gudhi is faster below
+        # about 1.5e4 points (torus in R^3, 2 cores: 1e4 points 2.1 s against gudhi's 1.4 s,
+        # 1e5 points 11.8 s against 28.7 s; benchmarks/bench_scale.py)
+        auto_from=20_000,
         note="alpha in R^2 and R^3, union-find on the Delaunay triangulation (numba)",
     ),
     Backend(

@@ -65,13 +65,11 @@ def _choose_backend(
 ) -> str:
     if backend not in ALL_BACKENDS:
         raise InputError(f"unknown backend {backend!r}; choose one of {', '.join(ALL_BACKENDS)}")
-    able = [
-        b.name for b in backends.REGISTRY if not _cannot(b, filt, max_dim, return_pairs, coeff)
-    ]
+    able = [b.name for b in backends.REGISTRY if not _cannot(b, filt, max_dim, return_pairs, coeff)]
     if backend == "auto":
         if not able:
             raise InputError(f"no installed backend computes a {filt.kind} filtration")
-        return able[0]
+        return next((b for b in able if filt.n_vertices >= BACKENDS[b].auto_from), able[0])
     why = _cannot(BACKENDS[backend], filt, max_dim, return_pairs, coeff)
     if why:
         instead = f"use {' or '.join(able)} (or auto)" if able else "use another filtration"
@@ -216,9 +214,11 @@ def persistence(
         picked (``logging`` at INFO, and ``Diagrams.filtration``).
     backend : str
         ``"auto"`` (the first of :data:`tda_pipe.tda.backends.REGISTRY` that can do what is
-        asked: ``"mst"`` for H0 of Rips, a minimum spanning tree, else ``"gudhi"``), ``"gudhi"``
-        (gudhi's Ripser for Rips), ``"ripser"`` (ripser.py, float32, no pairs), or
-        ``"giotto-ph"`` (where that optional extra is installed).
+        asked: ``"mst"`` for H0 of Rips, a minimum spanning tree; ``"delaunay"`` for alpha in
+        R^2 and R^3 over Z/2 from 20000 points; else ``"gudhi"``), ``"gudhi"`` (gudhi's
+        Ripser for Rips), ``"delaunay"`` (:mod:`tda_pipe.tda.alpha_delaunay`), ``"ripser"``
+        (ripser.py, float32, no pairs), or ``"giotto-ph"`` (where that optional extra is
+        installed).
     metric : str
         Any scikit-learn / scipy metric name, or ``"precomputed"``.
     threshold : float, optional

@@ -137,13 +137,14 @@ def test_dimensions_beyond_the_space_are_empty_and_max_dim_zero_is_h0():
 
 def test_persistence_routes_alpha_in_r2_and_r3_over_z2_here():
     X = torus(3000, 9)
-    assert tp.persistence(X, 1).backend == "delaunay"  # auto: alpha, then this backend
+    assert tp.persistence(X, 1).backend == "gudhi"  # auto: alpha; gudhi below 20000 points
+    assert tp.persistence(torus(20_000, 9), 0, filtration="alpha").backend == "delaunay"
     assert tp.persistence(X, 1, filtration="alpha", coeff=3).backend == "gudhi"
     X4 = np.random.default_rng(0).random((60, 4))
     assert tp.persistence(X4, 1, filtration="alpha").backend == "gudhi"
     with pytest.raises(InputError, match="R\\^2 or R\\^3 only"):
         tp.persistence(X4, 1, filtration="alpha", backend="delaunay")
-    ours = tp.persistence(X[:400], 2, filtration="alpha", return_pairs=True)
+    ours = tp.persistence(X[:400], 2, filtration="alpha", backend="delaunay", return_pairs=True)
     assert ours.backend == "delaunay" and ours.pairs is not None
     assert_same(list(ours), gudhi_alpha(X[:400], 2))
 
