@@ -298,3 +298,37 @@ def test_landmarks_option_says_what_it_guarantees(tmp_path, capsys, monkeypatch)
     assert list(summary["dimensions"]["H1"]["betti"].values())[2] == 1
     code, _, err = run(capsys, "c.npy", "--landmarks", "1", "--out", "other")
     assert code == 2 and "landmarks" in err and err.count("\n") == 1
+
+
+def test_each_command_option_is_its_options_model_field(capsys):
+    """The options of the job commands come from their models: flag, help, default."""
+    import typer
+
+    from tda_pipe.cli import app
+    from tda_pipe.commands import options as O
+
+    group = typer.main.get_command(app)
+    commands = {
+        ("analyze",): O.AnalyzeOptions,
+        ("singularity",): O.SingularityOptions,
+        ("mapper",): O.MapperOptions,
+        ("train", "filtration"): O.FiltrationOptions,
+        ("train", "autoencoder"): O.AutoencoderOptions,
+        ("train", "mapper-gnn"): O.GNNOptions,
+    }
+    for path, model in commands.items():
+        command = group
+        for word in path:
+            command = command.commands[word]
+        params = {p.name: p for p in command.params}
+        for name, field in model.model_fields.items():
+            extra = field.json_schema_extra
+            if extra.get("cli") is False:
+                assert name not in params, (path, name)
+                continue
+            param = params[name]
+            assert param.help == field.description, (path, name)
+            assert param.default == extra.get("cli_default", field.default), (path, name)
+            assert O.flag_of(model, name) in param.opts, (path, name)
+    code = main(["train", "filtration", "--help"])  # choices are shown
+    assert code == 0 and "dtm|rips" in capsys.readouterr().out

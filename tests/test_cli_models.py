@@ -145,3 +145,29 @@ def test_datasets_make_then_train_filtration(tmp_path, capsys):
     )
     assert "epochs" in capsys.readouterr().err
     assert main(["train", "filtration", "--data", str(tmp_path / "none"), "--out", str(out)]) == 2
+
+
+def test_train_filtration_passes_the_split_and_schedule_options(tmp_path, capsys):
+    data = tmp_path / "shapes"
+    assert (
+        main(["datasets", "make", "shapes", str(data), "--per-class", "3", "--points", "60"]) == 0
+    )
+    out = tmp_path / "filt"
+    code = main(["train", "filtration", "--data", str(data), "--epochs", "3", "--points", "40",
+                 "--val-fraction", "0.25", "--filtration-epochs", "1", "--start", "rips",
+                 "--out", str(out), "-q"])  # fmt: skip
+    assert code == 0
+    options = json.loads((out / "metrics.json").read_text())["options"]
+    assert (options["val_fraction"], options["filtration_epochs"], options["start"]) == (
+        0.25,
+        1,
+        "rips",
+    )
+    assert options["epochs"] == 3 and options["n_points"] == 40
+    for bad, word in ((["--val-fraction", "1.5"], "val_fraction"), (["--start", "x"], "--start")):
+        code = main(
+            ["train", "filtration", "--data", str(data), "--out", str(tmp_path / "b"), *bad]
+        )
+        err = capsys.readouterr().err
+        assert code == 2 and err.startswith("error: ") and word in err, (bad, err)
+        assert not (tmp_path / "b").exists()
