@@ -202,7 +202,9 @@ def _inf_level(diagrams: Diagrams) -> tuple[float, float]:
     return high, 1.1 * high
 
 
-def _diagram_figure(diagrams: Diagrams):
+def _diagram_figure(diagrams: Diagrams, max_points: int) -> tuple[object, list[str]]:
+    """The diagram with at most ``max_points`` points a dimension (the most persistent), and
+    the notes saying which dimensions were cut."""
     import plotly.graph_objects as go
 
     high, inf_level = _inf_level(diagrams)
@@ -217,9 +219,14 @@ def _diagram_figure(diagrams: Diagrams):
             showlegend=False,
         )
     )
+    notes = []
     for p, dgm in enumerate(diagrams):
-        order = np.argsort(-diagrams.lifetimes(p), kind="stable")
+        order = np.argsort(-diagrams.lifetimes(p), kind="stable")[:max_points]
         rows = dgm[order]
+        if len(dgm) > max_points:
+            notes.append(
+                f"the diagram shows the {max_points} most persistent of the {len(dgm)} H{p} classes"
+            )
         fig.add_trace(
             go.Scatter(
                 x=rows[:, 0],
@@ -238,7 +245,7 @@ def _diagram_figure(diagrams: Diagrams):
         yaxis_title="death",
         hovermode="closest",
     )
-    return fig
+    return fig, notes
 
 
 def _barcode_figure(diagrams: Diagrams, max_bars: int) -> tuple[object, dict]:
@@ -472,7 +479,8 @@ def report_html(
     k : int
         Cycles carried per dimension: those of the ``k`` most persistent classes.
     max_points, max_pixels : int
-        Drawn points and pixels, at most (a random subsample, a strided image).
+        Drawn points and pixels, at most (a random subsample, a strided image); the diagram
+        also shows at most ``max_points`` points a dimension, the most persistent.
     max_bars : int
         Longest bars drawn per dimension.
     seed : int
@@ -490,13 +498,15 @@ def report_html(
     summary = summarize(diagrams) if summary is None else summary
     view = _View(data)
     config = {"displaylogo": False, "responsive": True}
-    parts, notes = [], []
-    figures = [("diagram", _diagram_figure(diagrams))]
+    parts = []
+    diagram, notes = _diagram_figure(diagrams, max_points)
+    figures = [("diagram", diagram)]
     barcode, bars = _barcode_figure(diagrams, max_bars)
     figures.append(("barcode", barcode))
     figures.append(("betti", _betti_figure(diagrams)))
     if view.coords is not None:
-        figure, notes = _view_figure(view, max_points, max_pixels, seed)
+        figure, view_notes = _view_figure(view, max_points, max_pixels, seed)
+        notes += view_notes
         figures.insert(1, ("view", figure))
     elif view.note:
         notes.append(view.note)

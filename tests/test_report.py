@@ -236,3 +236,18 @@ def test_image_and_3d_pages_render_and_link(browser, tmp_path, kind):
     assert browser.execute_script("return document.body.dataset.selected") == "1:0"
     drawn = _highlighted(browser, "view")
     assert len([x for x in drawn if x is not None]) == 2 * len(d.cycles(1)[0].simplices)
+
+
+def test_a_diagram_of_a_million_classes_is_drawn_by_its_most_persistent_points():
+    from pathlib import Path
+
+    from tda_pipe.datasets import LoadedInput
+    from tda_pipe.tda.diagrams import Diagrams
+    from tda_pipe.tda.report import report_html
+
+    deaths = np.random.default_rng(0).random(1_000_000)
+    d = Diagrams([np.column_stack([np.zeros_like(deaths), deaths])])
+    page = report_html(LoadedInput(Path("x.npy"), "points", np.zeros((10, 2))), d, max_points=50)
+    assert "the diagram shows the 50 most persistent of the 1000000 H0 classes" in page
+    longest = f"{deaths.max():.4g}"
+    assert longest in page  # the longest bar is among those drawn
