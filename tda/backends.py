@@ -35,6 +35,7 @@ from tda_pipe.tda.filtrations import (
     SparseRipsFiltration,
 )
 from tda_pipe.tda.mst import mst_h0
+from tda_pipe.tda.resources import DELAUNAY_FROM
 
 __all__ = [
     "REGISTRY",
@@ -722,10 +723,7 @@ REGISTRY: tuple[Backend, ...] = (
         "numba",
         coefficients=False,
         point_dims=DIMENSIONS,
-        # numba's import and cached loops take 1.8 s once per process: gudhi is faster below
-        # about 1.5e4 points (torus in R^3, 2 cores: 1e4 points 2.1 s against gudhi's 1.4 s,
-        # 1e5 points 11.8 s against 28.7 s; benchmarks/bench_scale.py)
-        auto_from=20_000,
+        auto_from=DELAUNAY_FROM,
         note="alpha in R^2 and R^3, union-find on the Delaunay triangulation (numba)",
     ),
     Backend(

@@ -27,6 +27,7 @@ On the alpha scale: a Rips edge enters at its length ``d``, an alpha (Cech) edge
 
 from __future__ import annotations
 
+import importlib.util
 import math
 from dataclasses import dataclass, field
 from typing import ClassVar
@@ -36,6 +37,7 @@ from scipy import sparse
 
 from tda_pipe.errors import InputError
 from tda_pipe.tda.resources import (
+    DELAUNAY_FROM,
     MEMORY_MARGIN,
     TIME_LIMIT_S,
     alpha_estimate,
@@ -409,8 +411,10 @@ def alpha(data) -> AlphaFiltration:
     (:func:`~tda_pipe.tda.resources.alpha_estimate`) is an :class:`InputError`.
     """
     points = check_points(data)
+    n, d = points.shape
+    delaunay = d <= 3 and n >= DELAUNAY_FROM and importlib.util.find_spec("numba") is not None
     check_fits(
-        alpha_estimate(*points.shape),
+        alpha_estimate(n, d, delaunay=delaunay),
         available_memory(),
         "use --filtration rips with --threshold T, sparse Rips (--sparse EPS), "
         "or fewer points (--sample N)",

@@ -237,14 +237,41 @@ def _subsets(n: int, k_max: int) -> float:
     )
 
 
-def alpha_estimate(n: int, d: int) -> Estimate:
-    """Memory and time of the alpha complex and its persistence, ``n`` points in R^d.
+#: From this many points in R^2 and R^3, alpha persistence over Z/2 goes through the Delaunay
+#: triangulation (:mod:`tda_pipe.tda.alpha_delaunay`) where numba is installed: its import and
+#: cached loops take 1.8 s once per process, so gudhi is faster below about 1.5e4 points
+#: (torus in R^3, 2 cores: 1e4 points 2.1 s against gudhi's 1.4 s, 1e5 points 11.8 s against
+#: 28.7 s; benchmarks/bench_scale.py).
+DELAUNAY_FROM = 20_000
+#: Peak bytes and CPU seconds per point of that route (noisy torus in R^3, 1e5 to 1e6 points:
+#: 0.45 GB and 2.8 GB peak; 86 s CPU at 1e6, 51 s of it qhull's triangulation).
+DELAUNAY_BYTES_PER_POINT = 3000
+DELAUNAY_SECONDS_PER_POINT = 1e-4
+
+
+def alpha_estimate(n: int, d: int, *, delaunay: bool = False) -> Estimate:
+    """Memory and time of the alpha complex and its persistence, ``n`` points in R^d: by gudhi,
+    or (``delaunay``, R^2 and R^3) by union-find on the Delaunay triangulation.
 
     Examples
     --------
     >>> alpha_estimate(50_000, 10).seconds > 1e6
     True
+    >>> alpha_estimate(10**6, 3, delaunay=True).bytes / 2**30 < 3
+    True
     """
+    if delaunay:
+        return Estimate(
+            f"alpha persistence of {n} points in R^{d} on the Delaunay triangulation",
+            (
+                (
+                    f"the triangulation and its union-finds ({DELAUNAY_BYTES_PER_POINT} bytes "
+                    "a point)",
+                    n * DELAUNAY_BYTES_PER_POINT,
+                ),
+            ),
+            n * DELAUNAY_SECONDS_PER_POINT,
+        )
     simplices = alpha_simplices(n, d)
     return Estimate(
         f"the alpha complex of {n} points in R^{d}",

@@ -288,3 +288,12 @@ def test_cubical_estimate_grows_with_the_cells_per_pixel():
         cubical_estimate(s).bytes / 10**6 for s in [(10**6,), (1000, 1000), (100,) * 3]
     )
     assert one < two < three
+
+
+def test_alpha_on_a_million_points_in_r3_is_estimated_for_the_delaunay_route(monkeypatch):
+    pytest.importorskip("numba")
+    monkeypatch.setattr(F, "available_memory", lambda: 6 * 2**30)  # a small laptop's free memory
+    points = np.random.default_rng(0).random((10**6, 3))
+    assert F.alpha(points).points.shape == (10**6, 3)  # 2.8 GiB fits; gudhi's 14 GiB would not
+    with pytest.raises(InputError, match=r"alpha complex of 1000000 points in R\^4"):
+        F.alpha(np.random.default_rng(0).random((10**6, 4)))
