@@ -28,6 +28,7 @@ from tda_pipe.commands.options import (
     FiltrationOptions,
     GNNOptions,
     JobOptions,
+    LocalOptions,
     MapperOptions,
     SingularityOptions,
 )
@@ -231,6 +232,37 @@ def singularity(
             str(row["intrinsic_dim"]),
         )
     Console().print(table)
+
+
+@app.command()
+@_with_options(LocalOptions)
+def local(
+    input: Annotated[
+        Path,
+        typer.Argument(
+            help="Points (.npy .npz .csv .txt): the queries, or with no --datastore the set "
+            "whose every point is described against the rest.",
+            show_default=False,
+        ),
+    ],
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="Results folder (default: <input stem>_local/)."),
+    ] = None,
+    *,
+    options: LocalOptions,
+    overwrite: Overwrite = False,
+    quiet: Quiet = False,
+) -> None:
+    """Local topology of every point: the persistent homology of its k nearest neighbours,
+    vectorised (Ruppik et al. 2024), one row per point in features.parquet."""
+    from tda_pipe.commands.local import run_local
+
+    with _progress(quiet, total=1) as bar:
+        bar.step("local topology")
+        folder = run_local(input, out, options, overwrite=overwrite)
+    if not quiet:
+        Console().print(f"results in [bold]{folder}/[/]")
 
 
 class _Bar:

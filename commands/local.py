@@ -22,53 +22,20 @@ Examples
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 import numpy as np
 from matplotlib.figure import Figure
 
+from tda_pipe.commands.options import LocalOptions
 from tda_pipe.errors import InputError
-from tda_pipe.tda.local import DEFAULT_FEATURES, LocalTopology
+from tda_pipe.tda.local import LocalTopology
 from tda_pipe.tda.plotting import png_bytes
 
-__all__ = ["LocalOptions", "local_features_table"]
+__all__ = ["LocalOptions", "default_out_dir", "local_features_table", "run_local"]
 
 #: At most this many scalar features get a histogram in local.png.
 _HISTOGRAMS = 9
-
-
-@dataclass
-class LocalOptions:
-    """Options of :func:`local_features_table`, as on the command line (see LocalTopology)."""
-
-    k: int = 64
-    radius: float | None = None
-    max_dim: int = 1
-    features: tuple[str, ...] = field(default_factory=lambda: tuple(DEFAULT_FEATURES))
-    normalize: bool = False
-    dim: int = 2
-    fit_sample: int = 1000
-    colour_by: str = "codensity"
-    n_jobs: int = 1
-    seed: int = 0
-
-    def check(self) -> None:
-        """Reject option values that need no data to be seen wrong (LocalTopology's checks)."""
-        self.transformer()._check_params()
-
-    def transformer(self) -> LocalTopology:
-        """The :class:`LocalTopology` these options describe."""
-        return LocalTopology(
-            k=self.k,
-            radius=self.radius,
-            max_dim=self.max_dim,
-            features=tuple(self.features),
-            normalize=self.normalize,
-            dim=self.dim,
-            fit_sample=self.fit_sample,
-            n_jobs=self.n_jobs,
-            seed=self.seed,
-        )
 
 
 def local_features_table(
@@ -115,6 +82,61 @@ def local_features_table(
     }
 
 
+def default_out_dir(path: Path) -> Path:
+    """``<input stem>_local/`` in the current directory."""
+    return Path(f"{path.stem}_local")
+
+
+def run_local(
+    path: str | Path,
+    out: str | Path | None = None,
+    options: LocalOptions | None = None,
+    *,
+    overwrite: bool = False,
+) -> Path:
+    """Local-topology features of the points in ``path``, written to the folder ``out``.
+
+    Against ``options.datastore`` when given, else every point against the rest. ``out``
+    (default ``<stem>_local/``) receives ``features.parquet``, ``summary.json`` and
+    ``local.png``, whole or not at all; an existing folder is replaced only if it holds
+    ``local`` results of the same input (``overwrite``: replace other results, keeping files
+    tda-pipe did not write).
+
+    Examples
+    --------
+    >>> import numpy as np, tempfile, pathlib
+    >>> from tda_pipe.datasets import circle
+    >>> tmp = pathlib.Path(tempfile.mkdtemp())
+    >>> np.save(tmp / "ring.npy", circle(100, seed=0))
+    >>> folder = run_local(tmp / "ring.npy", tmp / "feats", LocalOptions(k=8))
+    >>> sorted(p.name for p in folder.iterdir())
+    ['.tda-pipe.json', 'features.parquet', 'local.png', 'summary.json']
+    """
+    from tda_pipe.pipelines.results import check_out_dir, write_folder
+
+    path = Path(path)
+    opts = options or LocalOptions()
+    opts.check()
+    out_dir = Path(out) if out is not None else default_out_dir(path)
+    source = f"{path}" if opts.datastore is None else f"{path} against {opts.datastore}"
+    check_out_dir(out_dir, "local", source, overwrite=overwrite)
+    points = _points(path)
+    if opts.datastore is None:
+        files = local_features_table(None, points, opts)
+    else:
+        files = local_features_table(points, _points(Path(opts.datastore)), opts)
+    return write_folder(out_dir, files, "local", source, overwrite=overwrite)
+
+
+def _points(path: Path) -> np.ndarray:
+    from tda_pipe.datasets import load
+
+    data = load(path)
+    if data.kind != "points":
+        raise InputError(f"{path}: local takes a point cloud, not {data.kind}")
+    return data.array
+
+
 def _parquet(F: np.ndarray, names: list[str]) -> bytes:
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -145,7 +167,7 @@ def _summary(F, names, lt: LocalTopology, queries, opts: LocalOptions) -> dict:
             "shape": list(F.shape[:1]) + [lt.n_features_in_],
             "against_rest": queries is None,
         },
-        "options": {**asdict(opts), "features": list(opts.features)},
+        "options": {**opts.model_dump(), "features": list(opts.features)},
         "features": names,
         "statistics": {n: stats(F[:, j]) for j, n in enumerate(names) if "pixel" not in n},
     }

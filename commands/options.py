@@ -39,6 +39,7 @@ __all__ = [
     "FiltrationOptions",
     "GNNOptions",
     "JobOptions",
+    "LocalOptions",
     "MapperOptions",
     "SingularityOptions",
     "flag_of",
@@ -188,6 +189,17 @@ Range = Annotated[tuple[float, float] | None, BeforeValidator(_range_of)]
 """``(low, high)``, or ``"LOW,HIGH"`` (one number: both)."""
 Numbers = Annotated[list[float] | None, BeforeValidator(_numbers)]
 """A list of numbers, or them comma-separated in a string."""
+
+
+def _words(value: Any, info: Any) -> Any:
+    """``"a, b"`` as ``("a", "b")``; other values as they are."""
+    if isinstance(value, str):
+        return tuple(s.strip() for s in value.split(",") if s.strip())
+    return value
+
+
+Words = Annotated[tuple[str, ...], BeforeValidator(_words)]
+"""A tuple of words, or them comma-separated in a string."""
 
 
 class AnalyzeOptions(JobOptions):
@@ -474,3 +486,64 @@ class GNNOptions(JobOptions):
         super().check()
         if self.folds == 1:
             raise InputError("--folds must be 0 (no cross-validation) or >= 2, got 1")
+
+
+#: The features :class:`~tda_pipe.tda.local.LocalTopology` computes by default (kept here as
+#: words so that the CLI reads them without importing it; a test checks they agree).
+LOCAL_DEFAULT_FEATURES = (
+    "wasserstein_norm",
+    "image",
+    "codensity",
+    "total_persistence",
+    "entropy",
+    "longest",
+)
+
+
+class LocalOptions(JobOptions):
+    """Options of :func:`~tda_pipe.commands.local.run_local`, as on the command line (see
+    :class:`~tda_pipe.tda.local.LocalTopology`)."""
+
+    datastore: str | None = option(
+        None, "The datastore the input's points are described against (default: the input "
+        "itself, every point against the rest)."
+    )  # fmt: skip
+    k: int = option(64, "Neighbours in each point's neighbourhood.", "--k", "-k", low=1)
+    radius: float | None = option(
+        None, "Neighbours within this distance only (of the k nearest).", low=0, low_open=True
+    )
+    max_dim: int = option(1, "Highest homology dimension of a neighbourhood.", low=0, high=2)
+    features: Words = option(
+        LOCAL_DEFAULT_FEATURES,
+        "Comma-separated features: wasserstein_norm, image, codensity, total_persistence, "
+        "entropy, longest, local_dimension, euclidicity.",
+        cli_type=str,
+        cli_default=",".join(LOCAL_DEFAULT_FEATURES),
+    )
+    normalize: bool = option(False, "Scale each neighbourhood to unit codensity first.")
+    dim: int = option(2, "Model dimension of local_dimension and euclidicity.", low=1)
+    fit_sample: int = option(1000, "Datastore points that set the image grid.", low=1)
+    colour_by: str = option("codensity", "Feature colouring the points in local.png.")
+    n_jobs: int = option(1, "Threads for the neighbourhood diagrams.", "--n-jobs", "-j", low=1)
+    seed: int = option(0, "Seed of the fit sample.")
+
+    def transformer(self):
+        """The :class:`~tda_pipe.tda.local.LocalTopology` these options describe."""
+        from tda_pipe.tda.local import LocalTopology
+
+        return LocalTopology(
+            k=self.k,
+            radius=self.radius,
+            max_dim=self.max_dim,
+            features=tuple(self.features),
+            normalize=self.normalize,
+            dim=self.dim,
+            fit_sample=self.fit_sample,
+            n_jobs=self.n_jobs,
+            seed=self.seed,
+        )
+
+    def check(self) -> None:
+        """Also LocalTopology's own checks (feature names, ...)."""
+        super().check()
+        self.transformer()._check_params()

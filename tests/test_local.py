@@ -208,3 +208,38 @@ def test_the_job_returns_table_summary_and_figure():
     assert files["local.png"].startswith(b"\x89PNG")
     with pytest.raises(InputError, match="--colour-by euclidicity is not among"):
         local_features_table(None, store, LocalOptions(k=5, colour_by="euclidicity"))
+
+
+def test_the_cli_defaults_are_the_transformers():
+    from tda_pipe.commands.options import LOCAL_DEFAULT_FEATURES
+    from tda_pipe.tda.local import DEFAULT_FEATURES
+
+    assert tuple(LOCAL_DEFAULT_FEATURES) == tuple(DEFAULT_FEATURES)
+
+
+def test_tda_pipe_local_writes_one_row_per_query_and_refuses_bad_input(tmp_path, capsys):
+    import io
+
+    import pyarrow.parquet as pq
+
+    from tda_pipe.cli import main
+
+    rng = np.random.default_rng(3)
+    store, queries = rng.normal(size=(300, 4)), rng.normal(size=(7, 4))
+    np.save(tmp_path / "store.npy", store)
+    np.save(tmp_path / "q.npy", queries)
+    out = tmp_path / "feats"
+    args = ["local", str(tmp_path / "q.npy"), "--datastore", str(tmp_path / "store.npy")]
+    assert main([*args, "--k", "16", "--out", str(out), "-q"]) == 0
+    table = pq.read_table(io.BytesIO((out / "features.parquet").read_bytes())).to_pydict()
+    expected = LocalTopology(k=16).fit(store).transform(queries)
+    assert table.pop("index") == list(range(7))
+    np.testing.assert_allclose(np.column_stack(list(table.values())), expected)
+    capsys.readouterr()
+    assert main([*args, "--k", "400", "--out", str(tmp_path / "x"), "-q"]) == 2
+    assert "k=400" in capsys.readouterr().err and not (tmp_path / "x").exists()
+    np.save(tmp_path / "q3.npy", queries[:, :3])
+    bad = ["local", str(tmp_path / "q3.npy"), "--datastore", str(tmp_path / "store.npy")]
+    assert main([*bad, "--out", str(tmp_path / "y"), "-q"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and not (tmp_path / "y").exists()
