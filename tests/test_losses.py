@@ -288,3 +288,27 @@ def test_losses_on_cuda_equal_cpu_and_keep_gradients_on_the_device():
         assert z_gpu.grad.device.type == "cuda"
         torch.testing.assert_close(z_gpu.grad.cpu(), z_cpu.grad)
         z_cpu.grad = z_gpu.grad = None
+
+
+def test_signature_loss_names_both_batch_sizes():
+    with pytest.raises(ValueError, match="same batch: 3 vs 4 rows"):
+        SignatureLoss()(torch.randn(3, 2), torch.randn(4, 2))
+
+
+def test_signature_loss_normalisation_makes_the_data_scale_irrelevant():
+    gen = torch.Generator().manual_seed(0)
+    x, z = torch.randn(20, 5, generator=gen), torch.randn(20, 2, generator=gen)
+    loss = SignatureLoss(dims=(0, 1), learn_scale=False)
+    small, large = loss(0.1 * x, z), loss(10.0 * x, z)
+    torch.testing.assert_close(small, large)
+    # identical points: nothing to normalise by, the loss stays finite (the latent lengths alone)
+    same = loss(torch.zeros(6, 3), z[:6])
+    assert torch.isfinite(same) and same > 0
+
+
+def test_signature_loss_divides_the_latent_lengths_by_the_latent_scale():
+    gen = torch.Generator().manual_seed(1)
+    x, z = torch.randn(15, 4, generator=gen), torch.randn(15, 2, generator=gen)
+    scaled = SignatureLoss(learn_scale=False)
+    scaled.latent_scale.fill_(2.0)
+    torch.testing.assert_close(scaled(x, z), SignatureLoss(learn_scale=False)(x, z / 2.0))

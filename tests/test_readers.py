@@ -90,3 +90,23 @@ def test_a_mesh_of_one_triangle_keeps_its_mesh_and_a_vertex_list_gives_points(tm
     point = load(tmp_path / "p.ply")
     assert point.mesh is None
     np.testing.assert_array_equal(point.array, [[0.5, 0.25, 2.0]])
+
+
+def test_sample_takes_a_positive_integer_up_to_the_number_of_rows(tmp_path):
+    X = np.arange(12.0).reshape(6, 2)
+    np.save(tmp_path / "x.npy", X)
+    np.testing.assert_array_equal(load(tmp_path / "x.npy", sample=6).array, X)  # all of them
+    assert load(tmp_path / "x.npy", sample=1).array.shape == (1, 2)
+    for bad in (0, True, 2.0):
+        with pytest.raises(InputError, match="sample must be a positive number of points"):
+            load(tmp_path / "x.npy", sample=bad)
+    np.save(tmp_path / "line.npy", np.arange(5.0))  # 1-D: rows are numbers
+    assert load(tmp_path / "line.npy", sample=3).array.shape == (3,)
+
+
+def test_a_floating_point_tiff_is_read_as_it_is(tmp_path):
+    from PIL import Image
+
+    pixels = np.array([[0.5, 2.0], [-1.0, 3.25]], dtype=np.float32)
+    Image.fromarray(pixels, mode="F").save(tmp_path / "f.tiff")
+    np.testing.assert_array_equal(load(tmp_path / "f.tiff").array, pixels)
