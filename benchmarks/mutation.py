@@ -358,6 +358,16 @@ def run_mutant(
     return Outcome(mutant, status, time.perf_counter() - start)
 
 
+def _tests_of_line(lines: dict[int, set[str]], line: int) -> set[str]:
+    """The tests that run ``line``; for a line inside a statement that spans several (coverage
+    records its first line: a default value in a long signature), those of the nearest line
+    above it, up to 10 lines."""
+    for above in range(line, max(0, line - 10), -1):
+        if above in lines:
+            return lines[above]
+    return set()
+
+
 def _targets(package: Path, modules: list[str]) -> list[str]:
     out = []
     for item in modules:
@@ -403,7 +413,7 @@ def main(argv: list[str] | None = None) -> int:
         def one(mutant: Mutant) -> Outcome:
             worker = free.pop()
             try:
-                tests = covered.get(mutant.path, {}).get(mutant.line, set())
+                tests = _tests_of_line(covered.get(mutant.path, {}), mutant.line)
                 return run_mutant(worker, mutant, tests, seconds, args.timeout)
             finally:
                 free.append(worker)
