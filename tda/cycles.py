@@ -81,22 +81,24 @@ def check_cycles(filt: Filtration, max_dim: int, coeff: int, backend: str = "aut
     if getattr(filt, "is_weighted", False) or filt.kind not in CYCLE_KINDS:
         kind = "weighted-rips" if getattr(filt, "is_weighted", False) else filt.kind
         raise InputError(
-            f"cycles=True needs a {', '.join(CYCLE_KINDS)} filtration, not {kind}; use "
-            "filtration='rips' (or 'alpha' for points in R^2 or R^3)"
+            f"representative cycles need a {', '.join(CYCLE_KINDS)} filtration, not {kind}; "
+            "use the rips filtration (or alpha for points in R^2 or R^3)"
         )
     if max_dim < 1:
-        raise InputError("cycles=True needs max_dim >= 1: H0 classes are components, not cycles")
+        raise InputError(
+            "representative cycles need max_dim >= 1: H0 classes are components, not cycles"
+        )
     if coeff != 2:
         raise InputError(f"cycles are computed over Z/2, not Z/{coeff}; use coeff=2")
     if isinstance(filt, RipsFiltration) and np.any(filt.vertex_values(np.arange(filt.n_vertices))):
         raise InputError(
-            "cycles=True needs a distance matrix with a zero diagonal (every point entering at "
+            "representative cycles need a distance matrix with a zero diagonal (every point at "
             "0); set the diagonal to 0"
         )
     if backend not in ("auto", "gudhi"):
         raise InputError(
-            f"cycles=True matches each cycle to its class by gudhi's float64 values, so it "
-            f"takes backend 'gudhi' (or auto), not {backend!r}"
+            f"representative cycles are matched to their classes by gudhi's float64 values, so "
+            f"cycles=True takes backend 'gudhi' (or auto), not {backend!r}"
         )
     _oineus()
     return "gudhi"
