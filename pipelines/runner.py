@@ -171,7 +171,7 @@ def run_pipeline(
     [1, 1]
     >>> sorted(p.name for p in res.out_dir.iterdir())  # doctest: +NORMALIZE_WHITESPACE
     ['.tda-pipe.json', 'barcode.png', 'diagram.png', 'diagrams.npz', 'features.npz',
-     'run.json', 'summary.json']
+     'report.html', 'run.json', 'summary.json']
     """
     path = Path(path)
     written_by = written_by or spec.name
