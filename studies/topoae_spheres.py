@@ -33,9 +33,9 @@ from matplotlib.figure import Figure
 from sklearn.decomposition import PCA
 from sklearn.manifold import TSNE, Isomap
 
+from tda_pipe.commands.train_autoencoder import plot_latent
 from tda_pipe.datasets.topoae import spheres
 from tda_pipe.models.autoencoder import train_autoencoder
-from tda_pipe.commands.train_autoencoder import plot_latent
 from tda_pipe.tda.metrics import embedding_metrics
 from tda_pipe.tda.plotting import save_figure
 

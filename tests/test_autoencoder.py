@@ -9,6 +9,7 @@ import pytest
 import torch
 from sklearn.manifold import trustworthiness
 
+from tda_pipe.commands.train_autoencoder import AutoencoderOptions, train_autoencoder_job
 from tda_pipe.datasets.topoae import digits, spheres
 from tda_pipe.errors import InputError
 from tda_pipe.models.autoencoder import (
@@ -17,7 +18,6 @@ from tda_pipe.models.autoencoder import (
     resolve_device,
     train_autoencoder,
 )
-from tda_pipe.commands.train_autoencoder import AutoencoderOptions, train_autoencoder_job
 from tda_pipe.tda.metrics import embedding_metrics
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")

@@ -24,8 +24,8 @@ import trimesh
 from scipy import sparse
 
 import tda_pipe as tp
-from tda_pipe.datasets import LoadedInput, circle, load
 from tda_pipe.commands.stages import diagram_features
+from tda_pipe.datasets import LoadedInput, circle, load
 from tda_pipe.pipelines.cache import StageCache
 from tda_pipe.pipelines.runner import run_pipeline
 from tda_pipe.pipelines.spec import parse_spec

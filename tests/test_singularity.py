@@ -13,10 +13,10 @@ import numpy as np
 import pytest
 from sklearn.metrics import roc_auc_score
 
+from tda_pipe.commands.singularity import SingularityOptions, run_singularity
 from tda_pipe.datasets.shapes import circle, sphere, torus, wedge_of_spheres
 from tda_pipe.datasets.singular import crossing_planes, pinched_torus
 from tda_pipe.errors import InputError
-from tda_pipe.commands.singularity import SingularityOptions, run_singularity
 from tda_pipe.tda.singularity import euclidicity, persistent_intrinsic_dimension
 
 FAST = {"steps": 2, "max_points": 40}
