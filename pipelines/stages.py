@@ -35,23 +35,20 @@ Examples
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import logging
-import typing
 from collections.abc import Callable
 from dataclasses import dataclass
 from importlib.metadata import EntryPoint, distributions
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, create_model
+from pydantic import BaseModel, ConfigDict
 
 from tda_pipe.errors import InputError
 
 __all__ = [
     "ENTRY_POINT_GROUP",
     "STAGE_MODULES_GROUP",
-    "params_model",
     "OutputFiles",
     "StageDef",
     "StageParams",
@@ -73,21 +70,6 @@ class StageParams(BaseModel):
     """Base of stage parameter models: unknown fields are errors, values are checked on set."""
 
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
-
-
-def params_model(options: type, exclude: tuple[str, ...] = ()) -> type[StageParams]:
-    """A stage parameter model with the fields, types and defaults of the dataclass ``options``.
-
-    Jobs keep one options dataclass (its ``check()`` gives command-line messages) and register
-    a stage whose parameters are the same fields, less ``exclude``.
-    """
-    hints = typing.get_type_hints(options)
-    fields = {
-        f.name: (hints[f.name], f.default)
-        for f in dataclasses.fields(options)
-        if f.name not in exclude
-    }
-    return create_model(f"{options.__name__}Params", __base__=StageParams, **fields)
 
 
 class OutputFiles(dict):
