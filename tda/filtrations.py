@@ -36,6 +36,7 @@ import numpy as np
 from scipy import sparse
 
 from tda_pipe.errors import InputError
+from tda_pipe.tda.alpha_delaunay import DIMENSIONS
 from tda_pipe.tda.resources import (
     DELAUNAY_FROM,
     MEMORY_MARGIN,
@@ -412,7 +413,10 @@ def alpha(data) -> AlphaFiltration:
     """
     points = check_points(data)
     n, d = points.shape
-    delaunay = d <= 3 and n >= DELAUNAY_FROM and importlib.util.find_spec("numba") is not None
+    # the route auto takes (backend "delaunay"): R^2/R^3, enough points, numba installed
+    delaunay = (
+        d in DIMENSIONS and n >= DELAUNAY_FROM and importlib.util.find_spec("numba") is not None
+    )
     check_fits(
         alpha_estimate(n, d, delaunay=delaunay),
         available_memory(),
