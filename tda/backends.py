@@ -285,8 +285,25 @@ def rips_ripser(
     return [d[d[:, 1] > d[:, 0]] for d in dgms], None
 
 
+def _simplex_tree_persistence(st, max_dim: int, coeff: int) -> None:
+    """Persistence of gudhi simplex tree ``st`` in dimensions ``0..max_dim`` only.
+
+    H``p`` needs the simplices of dimension ``p + 1`` (they kill its classes), none above: the
+    tree is pruned to dimension ``max_dim + 1``, whose own homology is then skipped
+    (``persistence_dim_max=False``), and computed only where the tree is no higher than
+    ``max_dim`` (a graph's essential loops, a closed surface's void). The pairs in dimensions
+    ``0..max_dim`` are those of the whole tree (tests/test_dim_max.py). Alpha H0-H1 of a noisy
+    torus in R^3, one thread under load: persistence of 20000 points 1.28-1.39 s pruned against
+    1.53-1.82 s whole, of 100000 points 5.7 s against 17.6 s.
+    """
+    st.prune_above_dimension(max_dim + 1)
+    st.compute_persistence(
+        homology_coeff_field=coeff, persistence_dim_max=st.dimension() <= max_dim
+    )
+
+
 def _st_flag_result(st, max_dim: int, edge_values, coeff: int) -> Result:
-    st.compute_persistence(homology_coeff_field=coeff, persistence_dim_max=True)
+    _simplex_tree_persistence(st, max_dim, coeff)
     return _flag_result(st.flag_persistence_generators(), max_dim, edge_values)
 
 
@@ -474,7 +491,7 @@ def _ranked_simplex_tree(ranked: RankedFlag, max_dim: int, coeff: int) -> list[n
     if max_dim >= 1:
         st.collapse_edges()
     st.expansion(max_dim + 1)
-    st.compute_persistence(homology_coeff_field=coeff, persistence_dim_max=True)
+    _simplex_tree_persistence(st, max_dim, coeff)
     return [st.persistence_intervals_in_dimension(p) for p in range(max_dim + 1)]
 
 
@@ -543,9 +560,16 @@ def sparse_rips_gudhi(
     coeff: int = 2,
     with_pairs: bool = True,
 ) -> Result:
-    """gudhi's sparse Rips complex; edge values read back from the simplex tree."""
-    import gudhi
+    """gudhi's sparse Rips complex; edge values read back from the simplex tree.
 
+    Its greedy permutation starts from a random point: gudhi's generator is seeded first, so
+    the same points give the same complex and diagrams (unseeded, one cloud of 120 points gave
+    2979 simplices, then 3100, and H0 deaths 2% apart).
+    """
+    import gudhi
+    import gudhi.random
+
+    gudhi.random.set_seed(0)
     source = (
         {"points": filt.points} if filt.points is not None else {"distance_matrix": filt.distances}
     )
@@ -612,7 +636,7 @@ def alpha_gudhi(
     import gudhi
 
     st = gudhi.AlphaComplex(points=filt.points).create_simplex_tree()
-    st.compute_persistence(homology_coeff_field=coeff, persistence_dim_max=True)
+    _simplex_tree_persistence(st, max_dim, coeff)
     if not with_pairs:
         return _intervals(st, max_dim, _alpha_scale), None
     return _simplex_pairs_result(st, max_dim, filt.points.shape[1] + 1, _alpha_scale)
@@ -652,7 +676,7 @@ def lower_star_gudhi(
     for simplices in filt.simplices:
         if len(simplices):
             st.insert_batch(simplices.T, v[simplices].max(axis=1))
-    st.compute_persistence(homology_coeff_field=coeff, persistence_dim_max=True)
+    _simplex_tree_persistence(st, max_dim, coeff)
     finite, essential = st.lower_star_persistence_generators()
     return _cell_result(finite, essential, max_dim, v)
 
