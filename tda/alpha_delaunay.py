@@ -27,9 +27,9 @@ equivalent to the union of balls whichever triangulation is taken. Duplicate poi
 vertex. Homology is over Z/2: H0 and H_{d-1} do not depend on the field in R^2 and R^3, but H1
 in R^3 may (a Moebius band), so other fields go to gudhi.
 
-The triangulation is scipy's (qhull); the loops are compiled by numba where it is installed
-and run as plain Python without it (the same results: fine for small clouds). Timings beside
-gudhi's: ``benchmarks/bench_scale.py``.
+The triangulation is scipy's (qhull); the loops are compiled by numba (a required dependency)
+on their first call in a process, or loaded from its disk cache. Timings beside gudhi's:
+``benchmarks/bench_scale.py``.
 
 Examples
 --------
@@ -52,7 +52,7 @@ import numpy as np
 
 from tda_pipe.progress import phase
 
-__all__ = ["DIMENSIONS", "alpha_delaunay", "compiled"]
+__all__ = ["DIMENSIONS", "alpha_delaunay"]
 
 #: Dimensions of space handled here; alpha complexes in other dimensions go to gudhi.
 DIMENSIONS = (2, 3)
@@ -71,15 +71,14 @@ def _helper(fn):
 
 
 def _jit(fn):
-    """``fn`` compiled by numba on its first call (cached on disk), or ``fn`` as it is."""
+    """``fn`` compiled by numba on its first call (cached on disk); numba is imported then, not
+    with this module (1.8 s)."""
 
     @functools.cache
     def kernel():
-        try:
-            import numba
-            from numba.extending import register_jitable
-        except ImportError:
-            return fn
+        import numba
+        from numba.extending import register_jitable
+
         _register(register_jitable)
         return numba.njit(cache=True, nogil=True)(fn)
 
@@ -94,15 +93,6 @@ def _jit(fn):
 def _register(register_jitable) -> None:
     for helper in _HELPERS:
         register_jitable(helper)
-
-
-def compiled() -> bool:
-    """Whether numba is installed, so that the loops here run compiled."""
-    try:
-        import numba  # noqa: F401
-    except ImportError:
-        return False
-    return True
 
 
 # -- the triangulation -----------------------------------------------------------------------

@@ -27,7 +27,6 @@ On the alpha scale: a Rips edge enters at its length ``d``, an alpha (Cech) edge
 
 from __future__ import annotations
 
-import importlib.util
 import math
 from dataclasses import dataclass, field
 from typing import ClassVar
@@ -413,10 +412,8 @@ def alpha(data) -> AlphaFiltration:
     """
     points = check_points(data)
     n, d = points.shape
-    # the route auto takes (backend "delaunay"): R^2/R^3, enough points, numba installed
-    delaunay = (
-        d in DIMENSIONS and n >= DELAUNAY_FROM and importlib.util.find_spec("numba") is not None
-    )
+    # the route auto takes (backend "delaunay"): R^2/R^3, enough points
+    delaunay = d in DIMENSIONS and n >= DELAUNAY_FROM
     check_fits(
         alpha_estimate(n, d, delaunay=delaunay),
         available_memory(),

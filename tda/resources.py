@@ -238,7 +238,7 @@ def _subsets(n: int, k_max: int) -> float:
 
 
 #: From this many points in R^2 and R^3, alpha persistence over Z/2 goes through the Delaunay
-#: triangulation (:mod:`tda_pipe.tda.alpha_delaunay`) where numba is installed: its import and
+#: triangulation (:mod:`tda_pipe.tda.alpha_delaunay`): importing numba and loading its
 #: cached loops take 1.8 s once per process, so gudhi is faster below about 1.5e4 points
 #: (torus in R^3, 2 cores: 1e4 points 2.1 s against gudhi's 1.4 s, 1e5 points 11.8 s against
 #: 28.7 s; benchmarks/bench_scale.py).

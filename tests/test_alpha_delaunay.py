@@ -9,10 +9,6 @@ triangulation has flat tetrahedra and differs from CGAL's) and cospherical integ
 
 from __future__ import annotations
 
-import subprocess
-import sys
-import textwrap
-
 import gudhi
 import numpy as np
 import pytest
@@ -155,23 +151,3 @@ def test_points_qhull_cannot_triangulate_go_to_gudhi():
     for X in (flat, few):
         d = tp.persistence(X, 2, filtration="alpha", backend="delaunay")
         assert_same(list(d), gudhi_alpha(X, 2))
-
-
-def test_plain_python_without_numba_gives_the_same_diagrams(tmp_path):
-    """The loops run uncompiled where numba is missing (here: hidden from the import)."""
-    X = np.random.default_rng(11).random((60, 3))
-    np.save(tmp_path / "x.npy", X)
-    code = textwrap.dedent(
-        f"""
-        import sys
-        sys.modules["numba"] = None  # import numba raises ImportError
-        import numpy as np
-        from tda_pipe.tda.alpha_delaunay import alpha_delaunay, compiled
-        assert not compiled()
-        dgms, _ = alpha_delaunay(np.load({str(tmp_path / "x.npy")!r}), max_dim=2)
-        np.savez({str(tmp_path / "d.npz")!r}, *dgms)
-        """
-    )
-    subprocess.run([sys.executable, "-c", code], check=True, timeout=300)
-    with np.load(tmp_path / "d.npz") as f:
-        assert_same([f[f"arr_{p}"] for p in range(3)], gudhi_alpha(X, 2))

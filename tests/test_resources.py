@@ -291,7 +291,6 @@ def test_cubical_estimate_grows_with_the_cells_per_pixel():
 
 
 def test_alpha_on_a_million_points_in_r3_is_estimated_for_the_delaunay_route(monkeypatch):
-    pytest.importorskip("numba")
     monkeypatch.setattr(F, "available_memory", lambda: 6 * 2**30)  # a small laptop's free memory
     points = np.random.default_rng(0).random((10**6, 3))
     assert F.alpha(points).points.shape == (10**6, 3)  # 2.8 GiB fits; gudhi's 14 GiB would not
