@@ -55,6 +55,9 @@ Overwrite = Annotated[
     ),
 ]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar, no table.")]
+PointsOrMesh = Annotated[
+    Path, typer.Argument(help="Points (.npy .npz .csv .txt) or a mesh.", show_default=False)
+]
 SetItems = Annotated[
     list[str] | None,
     typer.Option(
@@ -194,9 +197,7 @@ def analyze(
 @app.command()
 @_with_options(SingularityOptions)
 def singularity(
-    input: Annotated[
-        Path, typer.Argument(help="Points (.npy .npz .csv .txt) or a mesh.", show_default=False)
-    ],
+    input: PointsOrMesh,
     out: Annotated[
         Path | None,
         typer.Option("--out", "-o", help="Results folder (default: <input stem>_singularity/)."),
@@ -599,9 +600,7 @@ def train_autoencoder_command(
 @app.command()
 @_with_options(MapperOptions)
 def mapper(
-    input: Annotated[
-        Path, typer.Argument(help="Points (.npy .npz .csv .txt) or a mesh.", show_default=False)
-    ],
+    input: PointsOrMesh,
     out: Annotated[
         Path | None,
         typer.Option("--out", "-o", help="Results folder (default: <input stem>_mapper/)."),

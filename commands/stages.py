@@ -31,7 +31,7 @@ from tda_pipe.datasets import LoadedInput, load
 from tda_pipe.errors import InputError
 from tda_pipe.pipelines.stages import OutputFiles, StageParams, stage
 from tda_pipe.tda.diagrams import Diagrams, bottleneck, wasserstein
-from tda_pipe.tda.features import (
+from tda_pipe.tda._vectorization import (  # the features' arithmetic, without scikit-learn
     BettiCurve,
     PersistenceImage,
     PersistenceLandscape,

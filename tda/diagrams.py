@@ -34,9 +34,6 @@ from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
-from scipy import sparse
-from scipy.optimize import linear_sum_assignment
-from scipy.sparse.csgraph import maximum_flow
 
 from tda_pipe.errors import InputError
 from tda_pipe.tda.validation import check_diagram
@@ -405,6 +402,10 @@ def _covers(left: np.ndarray, right: np.ndarray, n_left: int, n_right: int) -> b
     ends (scipy issue 26147) and took 150 s on one 625 000-edge graph of two H0 diagrams of
     1000 points, where this flow takes 0.17 s.
     """
+    from scipy import sparse  # here, not at the top: analyze never needs it (0.3 s)
+    from scipy.optimize import linear_sum_assignment
+    from scipy.sparse.csgraph import maximum_flow
+
     if n_left == 0:
         return True
     degree = np.bincount(left, minlength=n_left)

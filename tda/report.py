@@ -194,6 +194,17 @@ def cycle_files(data, diagrams: Diagrams, k: int) -> dict[str, bytes]:
 # -- the interactive page ----------------------------------------------------------------------
 
 
+#: The look of plotly's "plotly_white" template, set directly (a named template needs
+#: plotly's figure objects to resolve it).
+_WHITE = {
+    "plot_bgcolor": "white",
+    "paper_bgcolor": "white",
+    "font": {"color": "#2a3f5f"},
+    "xaxis": {"gridcolor": "#ebf0f8", "zerolinecolor": "#ebf0f8"},
+    "yaxis": {"gridcolor": "#ebf0f8", "zerolinecolor": "#ebf0f8"},
+}
+
+
 def _inf_level(diagrams: Diagrams) -> tuple[float, float]:
     values = np.concatenate([np.ravel(d) for d in diagrams])
     finite = values[np.isfinite(values)]
@@ -202,15 +213,18 @@ def _inf_level(diagrams: Diagrams) -> tuple[float, float]:
     return high, 1.1 * high
 
 
-def _diagram_figure(diagrams: Diagrams, max_points: int) -> tuple[object, list[str]]:
+def _scatter(**trace) -> dict:
+    """A plotly ``scatter`` trace (figures are plain dicts: plotly's figure objects validate
+    every property, a quarter of a second a report)."""
+    return {"type": "scatter", **trace}
+
+
+def _diagram_figure(diagrams: Diagrams, max_points: int) -> tuple[dict, list[str]]:
     """The diagram with at most ``max_points`` points a dimension (the most persistent), and
     the notes saying which dimensions were cut."""
-    import plotly.graph_objects as go
-
     high, inf_level = _inf_level(diagrams)
-    fig = go.Figure()
-    fig.add_trace(
-        go.Scatter(
+    traces = [
+        _scatter(
             x=[0, inf_level],
             y=[0, inf_level],
             mode="lines",
@@ -218,7 +232,7 @@ def _diagram_figure(diagrams: Diagrams, max_points: int) -> tuple[object, list[s
             hoverinfo="skip",
             showlegend=False,
         )
-    )
+    ]
     notes = []
     for p, dgm in enumerate(diagrams):
         order = np.argsort(-diagrams.lifetimes(p), kind="stable")[:max_points]
@@ -227,8 +241,8 @@ def _diagram_figure(diagrams: Diagrams, max_points: int) -> tuple[object, list[s
             notes.append(
                 f"the diagram shows the {max_points} most persistent of the {len(dgm)} H{p} classes"
             )
-        fig.add_trace(
-            go.Scatter(
+        traces.append(
+            _scatter(
                 x=rows[:, 0],
                 y=np.where(np.isinf(rows[:, 1]), inf_level, rows[:, 1]),
                 mode="markers",
@@ -239,20 +253,18 @@ def _diagram_figure(diagrams: Diagrams, max_points: int) -> tuple[object, list[s
                 hovertemplate="%{text}<extra></extra>",
             )
         )
-    fig.update_layout(
-        title="persistence diagram (essential classes on the top line)",
-        xaxis_title="birth",
-        yaxis_title="death",
-        hovermode="closest",
-    )
-    return fig, notes
+    layout = {
+        "title": {"text": "persistence diagram (essential classes on the top line)"},
+        "xaxis": {"title": {"text": "birth"}},
+        "yaxis": {"title": {"text": "death"}},
+        "hovermode": "closest",
+    }
+    return {"data": traces, "layout": layout}, notes
 
 
-def _barcode_figure(diagrams: Diagrams, max_bars: int) -> tuple[object, dict]:
-    import plotly.graph_objects as go
-
+def _barcode_figure(diagrams: Diagrams, max_bars: int) -> tuple[dict, dict]:
     _, inf_level = _inf_level(diagrams)
-    fig, where, y = go.Figure(), {}, 0
+    traces, where, y = [], {}, 0
     for p, dgm in enumerate(diagrams):
         rows = dgm[np.argsort(-diagrams.lifetimes(p), kind="stable")][:max_bars]
         xs, ys = [], []
@@ -262,8 +274,8 @@ def _barcode_figure(diagrams: Diagrams, max_bars: int) -> tuple[object, dict]:
             ys += [y, y, None]
             where[f"{p}:{r}"] = [float(b), float(end), y]
             y += 1
-        fig.add_trace(
-            go.Scatter(
+        traces.append(
+            _scatter(
                 x=xs,
                 y=ys,
                 mode="lines",
@@ -273,44 +285,42 @@ def _barcode_figure(diagrams: Diagrams, max_bars: int) -> tuple[object, dict]:
             )
         )
         y += 2
-    fig.add_trace(
-        go.Scatter(
-            x=[], y=[], mode="lines", name="selected", line={"color": _HIGHLIGHT, "width": 8}
-        )
+    traces.append(
+        _scatter(x=[], y=[], mode="lines", name="selected", line={"color": _HIGHLIGHT, "width": 8})
     )
-    fig.update_layout(
-        title=f"barcode (longest {max_bars} bars per dimension)",
-        xaxis_title="filtration value",
-        yaxis={"autorange": "reversed", "showticklabels": False},
-    )
-    return fig, where
+    layout = {
+        "title": {"text": f"barcode (longest {max_bars} bars per dimension)"},
+        "xaxis": {"title": {"text": "filtration value"}},
+        "yaxis": {"autorange": "reversed", "showticklabels": False},
+    }
+    return {"data": traces, "layout": layout}, where
 
 
-def _betti_figure(diagrams: Diagrams):
-    import plotly.graph_objects as go
-
+def _betti_figure(diagrams: Diagrams) -> dict:
     _, inf_level = _inf_level(diagrams)
     scales = np.linspace(0.0, inf_level, 200)
     counts = np.array([diagrams.betti(s) for s in scales])
-    fig = go.Figure()
-    for p in range(len(diagrams)):
-        fig.add_trace(
-            go.Scatter(
-                x=scales,
-                y=counts[:, p],
-                mode="lines",
-                name=f"β{p}",
-                line={"color": _PALETTE[p % len(_PALETTE)], "shape": "hv"},
-            )
+    traces = [
+        _scatter(
+            x=scales,
+            y=counts[:, p],
+            mode="lines",
+            name=f"β{p}",
+            line={"color": _PALETTE[p % len(_PALETTE)], "shape": "hv"},
         )
-    fig.update_layout(title="Betti curves", xaxis_title="scale", yaxis_title="Betti number")
-    return fig
+        for p in range(len(diagrams))
+    ]
+    layout = {
+        "title": {"text": "Betti curves"},
+        "xaxis": {"title": {"text": "scale"}},
+        "yaxis": {"title": {"text": "Betti number"}},
+    }
+    return {"data": traces, "layout": layout}
 
 
-def _view_figure(view: _View, max_points: int, max_pixels: int, seed: int):
-    import plotly.graph_objects as go
-
-    fig, notes = go.Figure(), [view.note] if view.note else []
+def _view_figure(view: _View, max_points: int, max_pixels: int, seed: int) -> tuple[dict, list]:
+    notes = [view.note] if view.note else []
+    layout = {"title": {"text": "data: hover a point of the diagram to draw its cycle"}}
     if view.image is not None:
         step = max(1, math.ceil(math.sqrt(view.image.size / max_pixels)))
         shown = view.image[::step, ::step]
@@ -323,9 +333,18 @@ def _view_figure(view: _View, max_points: int, max_pixels: int, seed: int):
             np.arange(0, view.image.shape[0], step),
             np.arange(0, view.image.shape[1], step),
         )
-        fig.add_trace(go.Heatmap(z=shown, x=cols, y=rows, colorscale="gray", showscale=False))
-        fig.update_yaxes(autorange="reversed", scaleanchor="x")
-        highlight = go.Scatter(x=[], y=[], mode="lines", line={"color": _HIGHLIGHT, "width": 4})
+        data = [
+            {
+                "type": "heatmap",
+                "z": shown,
+                "x": cols,
+                "y": rows,
+                "colorscale": [[0, "black"], [1, "white"]],
+                "showscale": False,
+            }
+        ]
+        layout["yaxis"] = {"autorange": "reversed", "scaleanchor": "x"}
+        highlight = _scatter(x=[], y=[], mode="lines", line={"color": _HIGHLIGHT, "width": 4})
     else:
         rows = random_rows(len(view.coords), max_points, seed)
         if len(rows) < len(view.coords):
@@ -335,23 +354,29 @@ def _view_figure(view: _View, max_points: int, max_pixels: int, seed: int):
             )
         shown = view.coords[rows]
         if view.dims == 3:
-            fig.add_trace(
-                go.Scatter3d(
-                    x=shown[:, 0],
-                    y=shown[:, 1],
-                    z=shown[:, 2],
-                    mode="markers",
-                    marker={"size": 2, "color": "#888"},
-                    hoverinfo="skip",
-                    name="points",
-                )
-            )
-            highlight = go.Scatter3d(
-                x=[], y=[], z=[], mode="lines", line={"color": _HIGHLIGHT, "width": 8}
-            )
+            data = [
+                {
+                    "type": "scatter3d",
+                    "x": shown[:, 0],
+                    "y": shown[:, 1],
+                    "z": shown[:, 2],
+                    "mode": "markers",
+                    "marker": {"size": 2, "color": "#888"},
+                    "hoverinfo": "skip",
+                    "name": "points",
+                }
+            ]
+            highlight = {
+                "type": "scatter3d",
+                "x": [],
+                "y": [],
+                "z": [],
+                "mode": "lines",
+                "line": {"color": _HIGHLIGHT, "width": 8},
+            }
         else:
-            fig.add_trace(
-                go.Scatter(
+            data = [
+                _scatter(
                     x=shown[:, 0],
                     y=shown[:, 1],
                     mode="markers",
@@ -359,13 +384,11 @@ def _view_figure(view: _View, max_points: int, max_pixels: int, seed: int):
                     hoverinfo="skip",
                     name="points",
                 )
-            )
-            fig.update_yaxes(scaleanchor="x")
-            highlight = go.Scatter(x=[], y=[], mode="lines", line={"color": _HIGHLIGHT, "width": 4})
-    highlight.name = "cycle"
-    fig.add_trace(highlight)
-    fig.update_layout(title="data: hover a point of the diagram to draw its cycle")
-    return fig, notes
+            ]
+            layout["yaxis"] = {"scaleanchor": "x"}
+            highlight = _scatter(x=[], y=[], mode="lines", line={"color": _HIGHLIGHT, "width": 4})
+    data.append({**highlight, "name": "cycle"})
+    return {"data": data, "layout": layout}, notes
 
 
 def _cycle_paths(view: _View, diagrams: Diagrams, k: int) -> dict[str, dict]:
@@ -511,10 +534,14 @@ def report_html(
     elif view.note:
         notes.append(view.note)
     for n, (name, fig) in enumerate(figures):
-        fig.update_layout(margin={"l": 50, "r": 20, "t": 50, "b": 40}, template="plotly_white")
+        layout = fig["layout"]
+        layout["margin"] = {"l": 50, "r": 20, "t": 50, "b": 40}
+        for key, value in _WHITE.items():  # the figure's own axis settings win
+            layout[key] = {**value, **layout.get(key, {})} if isinstance(value, dict) else value
         parts.append(
             pio.to_html(
                 fig,
+                validate=False,
                 full_html=False,
                 include_plotlyjs=n == 0,
                 div_id=name,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from tda_pipe.tda.diagrams import Diagrams
-from tda_pipe.tda.features import persistence_entropy, total_persistence
+from tda_pipe.tda._vectorization import persistence_entropy, total_persistence
 
 __all__ = ["default_scales", "summarize"]
 
