@@ -7,6 +7,19 @@ the feature names and per-feature statistics) and ``local.png`` (the distributio
 scalar features; for 2-D or 3-D queries also the points coloured by ``colour_by``). With no
 queries, every datastore point is described against the rest.
 
+With ``workers`` or ``scheduler``, :func:`local_features` computes the rows in chunks of
+``chunk_size`` queries on the batch engine's executor (a ``LocalCluster`` of worker
+processes, or the cluster at ``scheduler``): the datastore is written once as a ``.npy``
+file that every worker memory-maps, and the rows are those of one process, bit for bit.
+
+The ``local`` stage (:func:`local_stage`) runs the same job in a pipeline, on the ``data``
+artifact (the queries; with ``datastore``, against that file, else each point against the
+rest), and writes the same three files::
+
+    stages:
+      - load
+      - local: {k: 32, features: [codensity, wasserstein_norm]}
+
 Examples
 --------
 >>> from tda_pipe.datasets import circle
@@ -22,17 +35,29 @@ Examples
 from __future__ import annotations
 
 import json
+import tempfile
 from pathlib import Path
 
 import numpy as np
 from matplotlib.figure import Figure
 
-from tda_pipe.commands.options import LocalOptions
+from tda_pipe.commands.options import LocalOptions, stage_params
+from tda_pipe.commands.stages import file_digest
+from tda_pipe.datasets import LoadedInput
 from tda_pipe.errors import InputError
+from tda_pipe.pipelines.stages import OutputFiles, stage
 from tda_pipe.tda.local import LocalTopology
 from tda_pipe.tda.plotting import png_bytes
+from tda_pipe.tda.validation import check_points
 
-__all__ = ["LocalOptions", "default_out_dir", "local_features_table", "run_local"]
+__all__ = [
+    "LocalOptions",
+    "default_out_dir",
+    "local_features",
+    "local_features_table",
+    "local_stage",
+    "run_local",
+]
 
 #: At most this many scalar features get a histogram in local.png.
 _HISTOGRAMS = 9
@@ -64,8 +89,83 @@ def local_features_table(
     """
     opts = options or LocalOptions()
     opts.check()
+    if opts.workers or opts.scheduler is not None:
+        with tempfile.TemporaryDirectory(prefix="tda-pipe-local-", dir=opts.shared_dir) as tmp:
+            path = Path(tmp) / "datastore.npy"
+            np.save(path, check_points(datastore, "datastore", min_points=2))
+            lt = opts.transformer().fit(path)
+            F = local_features(lt, queries, opts.workers, opts.scheduler, opts.chunk_size)
+            return _files(F, lt, queries, opts)
     lt = opts.transformer().fit(datastore)
-    F = lt.transform(queries)
+    return _files(lt.transform(queries), lt, queries, opts)
+
+
+def local_features(
+    lt: LocalTopology,
+    queries: np.ndarray | None = None,
+    workers: int = 0,
+    scheduler: str | None = None,
+    chunk_size: int = 8192,
+) -> np.ndarray:
+    """``lt.transform(queries)``, in chunks of ``chunk_size`` rows on the batch executor.
+
+    Parameters
+    ----------
+    lt : LocalTopology
+        Fitted; fitted on a ``.npy`` path, each worker memory-maps that file instead of
+        receiving the datastore (a remote cluster's workers must see the path).
+    queries : array of shape (n_queries, d), optional
+        None: every datastore point against the rest.
+    workers : int
+        Dask worker processes on this machine (``workers=0`` with no ``scheduler``: the
+        chunks run in this process).
+    scheduler : str, optional
+        Address of a running Dask scheduler; ``workers`` is then unused.
+    chunk_size : int
+        Rows per task. Each task prepares the datastore for its search (a pass over it), so
+        a chunk should hold thousands of queries where the datastore is large.
+
+    Returns
+    -------
+    ndarray of shape (n_queries, n_features)
+        The rows of ``lt.transform(queries)``, whatever the workers and chunks.
+
+    Examples
+    --------
+    >>> from tda_pipe.datasets import circle
+    >>> lt = LocalTopology(k=8, features=("codensity", "longest")).fit(circle(50, seed=0))
+    >>> bool((local_features(lt, chunk_size=7) == lt.transform(None)).all())
+    True
+    """
+    from tda_pipe.pipelines.batch import _executor, _threads_per_worker
+
+    if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
+        raise InputError(f"chunk_size must be an integer >= 1, got {chunk_size!r}")
+    Q = None if queries is None else check_points(queries, "queries", min_points=1)
+    n = len(lt.datastore_) if Q is None else len(Q)
+    threads = _threads_per_worker(workers, scheduler)
+    starts = range(0, n, chunk_size)
+    jobs = [
+        (lt, lo, min(lo + chunk_size, n), None if Q is None else Q[lo : lo + chunk_size], threads)
+        for lo in starts
+    ]
+    rows: list[np.ndarray | None] = [None] * len(jobs)
+    with _executor(workers, scheduler) as execute:
+        for i, part in execute(_chunk, jobs):
+            rows[i] = part
+    return np.vstack(rows)
+
+
+def _chunk(lt: LocalTopology, start: int, stop: int, queries, threads: int) -> np.ndarray:
+    """One task: rows ``start:stop``, BLAS held to this worker's share of the cores."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(threads):
+        return lt.transform_rows(start, stop, queries)
+
+
+def _files(F: np.ndarray, lt: LocalTopology, queries, opts: LocalOptions) -> dict[str, bytes]:
+    """The results files of the features ``F``."""
     names = [str(n) for n in lt.get_feature_names_out()]
     if opts.colour_by not in names:
         raise InputError(
@@ -80,6 +180,36 @@ def local_features_table(
         ).encode(),
         "local.png": png_bytes(_figure(F, names, points, opts.colour_by)),
     }
+
+
+# -- the stage ------------------------------------------------------------------------------
+LocalParams = stage_params(
+    LocalOptions, "LocalParams", exclude=("workers", "scheduler", "chunk_size", "shared_dir")
+)
+
+
+def _datastore_digest(params: LocalParams) -> bytes:
+    """A hash of the datastore file (the queries' file is ``load``'s to hash)."""
+    return b"" if params.datastore is None else file_digest(params.datastore)
+
+
+@stage(
+    "local",
+    params=LocalParams,
+    inputs=("data",),
+    outputs=("local",),
+    fingerprint=_datastore_digest,
+)
+def local_stage(params: LocalParams, data: LoadedInput) -> dict:
+    """Local-topology features of every point: features.parquet, summary.json, local.png."""
+    opts = LocalOptions(**params.model_dump())
+    if data.kind != "points":
+        raise InputError(f"local takes a point cloud, not {data.kind}")
+    if opts.datastore is None:
+        files = local_features_table(None, data.array, opts)
+    else:
+        files = local_features_table(data.array, _points(Path(opts.datastore)), opts)
+    return {"local": OutputFiles(files)}
 
 
 def default_out_dir(path: Path) -> Path:

@@ -524,8 +524,21 @@ class LocalOptions(JobOptions):
     dim: int = option(2, "Model dimension of local_dimension and euclidicity.", low=1)
     fit_sample: int = option(1000, "Datastore points that set the image grid.", low=1)
     colour_by: str = option("codensity", "Feature colouring the points in local.png.")
-    n_jobs: int = option(1, "Threads for the neighbourhood diagrams.", "--n-jobs", "-j", low=1)
+    n_jobs: int = option(
+        1, "Threads for the neighbourhood diagrams (on each worker).", "--n-jobs", "-j", low=1
+    )
     seed: int = option(0, "Seed of the fit sample.")
+    workers: int = option(
+        0, "Dask worker processes the queries are spread over, in chunks; 0: no Dask.", low=0
+    )
+    scheduler: str | None = option(
+        None, "Address of a running Dask scheduler (tcp://host:8786) to spread them over."
+    )
+    chunk_size: int = option(8192, "Queries per Dask task.", low=1)
+    shared_dir: str | None = option(
+        None, "Folder for the datastore file the workers memory-map (default: the system's "
+        "temporary folder; with --scheduler, one every worker sees)."
+    )  # fmt: skip
 
     def transformer(self):
         """The :class:`~tda_pipe.tda.local.LocalTopology` these options describe."""

@@ -39,14 +39,17 @@ does not depend on the density. (:mod:`~tda_pipe.tda.singularity` uses one globa
 instead, over balls as large as needed; here the ball is the neighbourhood.)
 
 How it is fast. The neighbours come from one blocked BLAS search; each neighbourhood's
-distance matrix from one batched product of the centred neighbours; H0 is the minimum
-spanning tree, by Prim's algorithm vectorised over a chunk of queries (no complex built);
-H1 (and H2) come from gudhi's Ripser on the ``(k+1) x (k+1)`` matrices, threads over the
-chunk (gudhi releases the GIL; ``n_jobs``). Points outside ``radius`` are replaced by copies
-of ``q``, which changes no diagram (a copy of a vertex is dominated by it) beyond
-zero-length H0 classes, dropped; so every matrix of a chunk has one size. Chunks are fixed
-by ``block_size``, so the rows never depend on ``n_jobs``. For a Dask cluster, run
-:meth:`LocalTopology.transform` inside ``joblib.parallel_config(backend="dask")``.
+distance matrix from one batched product of the neighbours centred at the query; H0 is the
+minimum spanning tree (:func:`~tda_pipe.tda.mst.dense_prim`, numba's Prim; no complex
+built); H1 (and H2) come from gudhi's Ripser on the ``(k+1) x (k+1)`` matrices, threads over
+the block (gudhi releases the GIL; ``n_jobs``). Points outside ``radius`` are replaced by
+copies of ``q``, which changes no diagram (a copy of a vertex is dominated by it) beyond
+zero-length H0 classes, dropped; so every matrix of a block has one size. No row depends on
+the others: :meth:`LocalTopology.transform_rows` computes any range of them alone, the same
+values, so :func:`tda_pipe.commands.local.local_features` spreads chunks of queries over the
+batch engine's executor (Dask worker processes, or a cluster) and the rows never depend on
+``n_jobs``, ``block_size`` or the number of workers. Fitted on a ``.npy`` file, the
+datastore is memory-mapped and shared by the workers, not sent to each.
 
 Examples
 --------
@@ -60,6 +63,7 @@ Examples
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from numbers import Integral, Real
 
@@ -71,6 +75,7 @@ from tda_pipe.errors import InputError
 from tda_pipe.progress import phase
 from tda_pipe.tda.diagrams import Diagrams
 from tda_pipe.tda.features import PersistenceImage, SummaryStatistics, total_persistence
+from tda_pipe.tda.mst import dense_prim
 from tda_pipe.tda.neighbors import check_knn_inputs, knn
 from tda_pipe.tda.sampling import random_rows
 from tda_pipe.tda.singularity import AnnulusGrid, annulus_pairs, ball_scores
@@ -106,16 +111,22 @@ _ANNULUS_MAX_POINTS, _ANNULUS_MIN_POINTS = 80, 10
 # -- neighbourhood diagrams ---------------------------------------------------------------
 
 
-def _distance_matrices(queries: np.ndarray, neighbours: np.ndarray) -> np.ndarray:
-    """``(B, k + 1, k + 1)`` distances among each query (vertex 0) and its neighbours."""
-    points = np.concatenate([queries[:, None, :], neighbours], axis=1)
-    points -= queries[:, None, :]  # centred at the query: small values, little cancellation
-    sq = np.einsum("bij,bij->bi", points, points)
-    D = sq[:, :, None] + sq[:, None, :] - 2.0 * _gram(points)
-    np.maximum(D, 0.0, out=D)
-    np.sqrt(D, out=D)
-    D[:, np.arange(D.shape[1]), np.arange(D.shape[1])] = 0.0
-    D[:, 0, 1:] = D[:, 1:, 0] = np.sqrt(sq[:, 1:])  # the query's own row, as measured exactly
+def _distance_matrices(centred: np.ndarray) -> np.ndarray:
+    """``(B, k + 1, k + 1)`` distances among each query (vertex 0) and its neighbours.
+
+    ``centred[b]`` holds query ``b``'s neighbours minus the query (small values, little
+    cancellation), one ``(k, d)`` block; the query's own row is measured exactly.
+    """
+    batch, k, _ = centred.shape
+    sq = np.einsum("bij,bij->bi", centred, centred)
+    D = np.empty((batch, k + 1, k + 1))
+    inner = D[:, 1:, 1:]
+    np.add(sq[:, :, None], sq[:, None, :], out=inner)
+    inner -= 2.0 * _gram(centred)
+    np.maximum(inner, 0.0, out=inner)
+    np.sqrt(inner, out=inner)
+    D[:, np.arange(k + 1), np.arange(k + 1)] = 0.0
+    D[:, 0, 1:] = D[:, 1:, 0] = np.sqrt(sq)
     return D
 
 
@@ -133,23 +144,9 @@ def _gram(points: np.ndarray) -> np.ndarray:
 
 
 def _mst_values(D: np.ndarray) -> np.ndarray:
-    """``(B, n - 1)`` edge values of a minimum spanning tree of each ``D[b]``, ascending.
-
-    Prim's algorithm from vertex 0, each step one vectorised update over the batch.
-    """
-    batch, n, _ = D.shape
-    rows = np.arange(batch)
-    best = D[:, 0, :].copy()
-    inside = np.zeros((batch, n), dtype=bool)
-    inside[:, 0] = True
-    best[inside] = np.inf
-    values = np.empty((batch, n - 1))
-    for step in range(n - 1):
-        j = best.argmin(axis=1)
-        values[:, step] = best[rows, j]
-        inside[rows, j] = True
-        np.minimum(best, D[rows, j, :], out=best)
-        best[inside] = np.inf
+    """``(B, n - 1)`` edge values of a minimum spanning tree of each ``D[b]``, ascending
+    (:func:`~tda_pipe.tda.mst.dense_prim`, compiled by numba where it is installed)."""
+    values = np.stack([dense_prim(d)[1][1:] for d in D])
     values.sort(axis=1)
     return values
 
@@ -204,6 +201,16 @@ def neighbourhood_diagrams(D: np.ndarray, max_dim: int, n_jobs: int = 1) -> list
         dgms = [d0, *(d[d[:, 1] > d[:, 0]] for d in rest)]
         out.append(Diagrams(dgms, filtration="rips", backend="gudhi"))
     return out
+
+
+def _open_datastore(path: str) -> np.ndarray:
+    """The ``.npy`` file ``path``, memory-mapped read-only."""
+    try:
+        return np.load(path, mmap_mode="r", allow_pickle=False)
+    except (OSError, ValueError) as exc:
+        raise InputError(
+            f"{path}: not a readable .npy array ({exc}); save it with numpy.save"
+        ) from exc
 
 
 # -- the transformer ------------------------------------------------------------------------
@@ -308,7 +315,10 @@ class LocalTopology(TransformerMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n, d)
+        X : array-like of shape (n, d), or the path of a ``.npy`` file
+            A path is memory-mapped, read-only, not read into memory; the transformer then
+            pickles without the datastore and opens the file again where it is unpickled
+            (the workers of a cluster share it). The file must not change afterwards.
         y : ignored
 
         Returns
@@ -316,6 +326,10 @@ class LocalTopology(TransformerMixin, BaseEstimator):
         self
         """
         self._check_params()
+        self.datastore_path_ = None
+        if isinstance(X, (str, os.PathLike)):
+            self.datastore_path_ = str(X)
+            X = _open_datastore(self.datastore_path_)
         X = check_points(X, "datastore", min_points=2)
         check_knn_inputs(X, None, self.k, exclude_self=True)  # k fits
         self.datastore_ = X
@@ -350,16 +364,74 @@ class LocalTopology(TransformerMixin, BaseEstimator):
             no annulus held enough points.
         """
         check_is_fitted(self, "datastore_")
-        own = X is None
-        Q = self.datastore_ if own else check_points(X, "queries", min_points=1)
-        dist, idx = knn(self.datastore_, None if own else Q, self.k, exclude_self=own)
+        if X is None:
+            return self.transform_rows(0, len(self.datastore_))
+        Q = check_points(X, "queries", min_points=1)
+        return self.transform_rows(0, len(Q), Q)
+
+    def transform_rows(self, start: int, stop: int, X=None) -> np.ndarray:
+        """Rows ``start:stop`` of :meth:`transform`, computed on their own: the same values.
+
+        How the work is split over processes or a cluster
+        (:func:`tda_pipe.commands.local.local_features`): each chunk of rows needs only the
+        fitted transformer, which pickles small when fitted on a ``.npy`` file.
+
+        Parameters
+        ----------
+        start, stop : int
+            The rows' positions among all the queries (query ``start + b`` seeds the thinning
+            of its annuli).
+        X : array-like of shape (stop - start, d), optional
+            Those queries; default: datastore rows ``start:stop``, each against the rest.
+
+        Returns
+        -------
+        ndarray of shape (stop - start, n_features), float64
+
+        Examples
+        --------
+        >>> X = np.random.default_rng(0).normal(size=(60, 3))
+        >>> lt = LocalTopology(k=8, features=("codensity",)).fit(X)
+        >>> bool((lt.transform_rows(10, 20) == lt.transform(None)[10:20]).all())
+        True
+        """
+        check_is_fitted(self, "datastore_")
+        if start == stop:
+            return np.empty((0, len(self.get_feature_names_out())))
+        if X is None:
+            if not 0 <= start <= stop <= len(self.datastore_):
+                raise InputError(
+                    f"rows {start}:{stop} are not datastore rows; use 0 <= start <= stop <= "
+                    f"{len(self.datastore_)}"
+                )
+            Q, excluded = self.datastore_[start:stop], np.arange(start, stop)
+        else:
+            Q, excluded = check_points(X, "queries", min_points=1), False
+            if len(Q) != stop - start:
+                raise InputError(
+                    f"rows {start}:{stop} need {stop - start} queries, got {len(Q)}; pass "
+                    "the queries of those rows"
+                )
+        dist, idx = knn(self.datastore_, Q, self.k, exclude_self=excluded)
         rows = []
         with phase("local topology", total=len(Q)) as progress:
             for lo in range(0, len(Q), self.block_size):
                 hi = min(lo + self.block_size, len(Q))
-                rows.append(self._features(Q[lo:hi], dist[lo:hi], idx[lo:hi], lo))
+                rows.append(self._features(Q[lo:hi], dist[lo:hi], idx[lo:hi], start + lo))
                 progress.advance(hi - lo)
         return np.vstack(rows)
+
+    def __getstate__(self) -> dict:
+        """The state to pickle: without the datastore when it is a file (opened again)."""
+        state = super().__getstate__()
+        if getattr(self, "datastore_path_", None) is not None:
+            state = {**state, "datastore_": None}
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        super().__setstate__(state)
+        if getattr(self, "datastore_path_", None) is not None:
+            self.datastore_ = np.asarray(_open_datastore(self.datastore_path_), np.float64)
 
     def fit_transform(self, X, y: object = None) -> np.ndarray:
         """``fit(X).transform(None)``: every datastore point against the rest."""
@@ -417,11 +489,11 @@ class LocalTopology(TransformerMixin, BaseEstimator):
     def _diagrams(self, Q: np.ndarray, dist: np.ndarray, idx: np.ndarray) -> list[Diagrams]:
         """Diagrams of each query's neighbourhood (neighbours beyond ``radius`` made copies
         of the query, distances divided by the farthest one with ``normalize``)."""
-        neighbours = self.datastore_[idx]
+        centred = self.datastore_[idx]
+        centred -= Q[:, None, :]
         if self.radius is not None:
-            far = dist > self.radius
-            neighbours[far] = np.broadcast_to(Q[:, None, :], neighbours.shape)[far]
-        D = _distance_matrices(Q, neighbours)
+            centred[dist > self.radius] = 0.0  # copies of the query
+        D = _distance_matrices(centred)
         if self.normalize:
             scale = D[:, 0, :].max(axis=1)
             D /= np.where(scale > 0, scale, 1.0)[:, None, None]
