@@ -394,6 +394,12 @@ class FiltrationOptions(JobOptions):
         "weights (the paper's).",
         choices=("dtm", "rips"),
     )
+    features: str = option(
+        "profile",
+        "What the filtration network reads per point: its distance profile, or also its local "
+        "geometry (local PCA, centroid offset and density at three scales).",
+        choices=("profile", "geometry"),
+    )
     seed: int = option(0, "Seed of the subsample, split and weights.")
     k: int = option(16, "Neighbours in the distance profiles of the filtration network.", cli=False)
     hidden: int = option(32, "Width of every hidden layer.", cli=False)

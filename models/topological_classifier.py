@@ -54,7 +54,7 @@ from torch import nn
 from torch.nn import functional as nnf
 
 from tda_pipe.errors import InputError
-from tda_pipe.models.filtration import FiltrationNet, distance_profiles
+from tda_pipe.models.filtration import FEATURES, FiltrationNet, distance_profiles
 from tda_pipe.models.training import EpochStats, check_schedule, fit, mlp, seeded
 from tda_pipe.tda.differentiable import TorchDiagrams, weighted_rips_persistence
 from tda_pipe.tda.filtrations import dtm_weights
@@ -110,6 +110,9 @@ class ClassifierConfig:
         ``mode="learned"`` only: ``"dtm"``, a learned correction ``dtm * exp(z)`` that starts
         at the DTM weights, or ``"rips"``, weights ``softplus(z) * scale`` that start constant
         (see :data:`STARTS`).
+    features : str
+        ``mode="learned"`` only: what the filtration network reads per point (see
+        :data:`~tda_pipe.models.filtration.FEATURES`).
     """
 
     classes: tuple[str, ...]
@@ -120,6 +123,7 @@ class ClassifierConfig:
     dtm_k: int = 10
     deepsets: bool = False
     start: str = "dtm"
+    features: str = "profile"
 
 
 class GaussianDiagramLayer(nn.Module):
@@ -209,6 +213,7 @@ class TopologicalClassifier(nn.Module):
             )
         check_choice(config.mode, "mode", MODES)
         check_choice(config.start, "start", STARTS)
+        check_choice(config.features, "features", FEATURES)
         self.config = config
         self.n_jobs = n_jobs
         topology = config.mode != "none"
@@ -221,7 +226,9 @@ class TopologicalClassifier(nn.Module):
         self.head = mlp([width, config.hidden, len(config.classes)])
         # built last, so that every other layer starts as in the fixed modes with the same seed
         self.filtration = (
-            FiltrationNet(config.k, config.hidden) if config.mode == "learned" else None
+            FiltrationNet(config.k, config.hidden, config.features)
+            if config.mode == "learned"
+            else None
         )
 
     @property
@@ -351,6 +358,7 @@ def train_filtration_classifier(
     dtm_k: int = 10,
     deepsets: bool = False,
     start: str = "dtm",
+    features: str = "profile",
     n_jobs: int | None = None,
     progress: Callable[[EpochStats], None] | None = None,
 ) -> ClassifierResult:
@@ -395,7 +403,7 @@ def train_filtration_classifier(
         Shares of each class held out for testing, and of the rest for validation, in (0, 1).
     seed : int, default 0
         Seed of the subsampling, the split, the initial weights and the shuffling.
-    k, hidden, grid, dtm_k, deepsets, start
+    k, hidden, grid, dtm_k, deepsets, start, features
         The model's :class:`ClassifierConfig`.
     n_jobs : int or None, default None
         Threads for the persistence of a batch (``None``: all cores).
@@ -440,13 +448,14 @@ def train_filtration_classifier(
         filtration_epochs=filtration_epochs,
         val_fraction=val_fraction,
         start=start,
+        features=features,
     )
     arrays, codes, names = _labelled_clouds(clouds, labels, classes)
     rng = np.random.default_rng(seed)
     arrays = [c[random_rows(len(c), n_points, rng)] for c in arrays]
     _check_points(arrays, need=max(k + 1, dtm_k if mode == "dtm" or start == "dtm" else 2))
     train_index, val_index, test_index = _split(codes, names, test_fraction, val_fraction, rng)
-    config = ClassifierConfig(tuple(names), mode, k, hidden, grid, dtm_k, deepsets, start)
+    config = ClassifierConfig(tuple(names), mode, k, hidden, grid, dtm_k, deepsets, start, features)
     with seeded(seed):
         model = TopologicalClassifier(config, n_jobs=n_jobs)
     tensors = [torch.as_tensor(c, dtype=torch.float32) for c in arrays]
@@ -550,6 +559,7 @@ def check_training(
     filtration_epochs: int = 0,
     val_fraction: float = 0.2,
     start: str = "dtm",
+    features: str = "profile",
 ) -> None:
     """Raise :class:`InputError` for an option of :func:`train_filtration_classifier` out of range.
 
@@ -563,6 +573,7 @@ def check_training(
     """
     check_choice(mode, "mode", MODES)
     check_choice(start, "start", STARTS)
+    check_choice(features, "features", FEATURES)
     check_schedule(epochs=epochs, batch_size=batch_size, lr=lr)
     check_int(filtration_epochs, "filtration_epochs", low=0)
     check_int(n_points, "n_points", low=3)

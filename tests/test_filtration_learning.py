@@ -14,7 +14,7 @@ from scipy.spatial.transform import Rotation
 from tda_pipe.commands.train_filtration import FiltrationOptions, train_filtration_job
 from tda_pipe.datasets.collection import shape_collection, write_collection
 from tda_pipe.errors import InputError
-from tda_pipe.models.filtration import FiltrationNet
+from tda_pipe.models.filtration import FiltrationNet, local_geometry
 from tda_pipe.models.topological_classifier import (
     ClassifierConfig,
     GaussianDiagramLayer,
@@ -66,6 +66,61 @@ def test_weights_scale_with_the_cloud_and_batches_match_single_clouds():
     batch = net([x, 2.5 * x, x[:12]])
     torch.testing.assert_close(batch[1], 2.5 * net(x))
     torch.testing.assert_close(batch[2], net(x[:12]))
+
+
+def _geometry_by_hand(x: np.ndarray, k: int) -> np.ndarray:
+    """:func:`local_geometry` with numpy, one point and one scale at a time."""
+    d = np.linalg.norm(x[:, None] - x[None], axis=-1)
+    order = np.argsort(d, axis=1, kind="stable")
+    rows = []
+    for i in range(len(x)):
+        row, spreads = [], []
+        for size in (max(2, k // 4), max(2, k // 2), k):
+            hood = x[order[i, : size + 1]]
+            eig = np.sort(np.linalg.eigvalsh(np.cov(hood.T, bias=True)))[::-1]
+            spread = np.linalg.norm(hood[1:] - x[i], axis=1).mean()
+            row += [*(eig / eig.sum()), np.linalg.norm(hood.mean(0) - x[i]) / spread]
+            spreads.append(spread)
+        rows.append(row + spreads)
+    out = np.array(rows)
+    out[:, -3:] = np.log(out[:, -3:] / out[:, -3:].mean())
+    return out
+
+
+def test_local_geometry_matches_a_numpy_pca_and_is_invariant():
+    x = np.random.default_rng(6).normal(size=(40, 3))
+    g = local_geometry(torch.from_numpy(x), k=8).numpy()
+    np.testing.assert_allclose(g, _geometry_by_hand(x, 8), rtol=1e-9, atol=1e-12)
+    moved, perm = _moved(x, seed=7)
+    g_moved = local_geometry(torch.from_numpy(3.0 * moved), k=8).numpy()
+    np.testing.assert_allclose(g_moved, g[perm], atol=1e-9)
+
+
+def test_local_geometry_tells_a_plane_from_a_line_and_its_edge_from_its_middle():
+    grid = np.stack(np.meshgrid(np.arange(7.0), np.arange(7.0)), -1).reshape(-1, 2)
+    plane = torch.from_numpy(np.c_[grid, np.zeros(49)])
+    g = local_geometry(plane, k=8)
+    assert float(g[:, [2, 6, 10]].abs().max()) < 1e-12  # flat: no third direction
+    corner, middle = 0, 24  # centroid offset at 8 neighbours (4 at 1, 4 at sqrt(2))
+    assert g[corner, 11] > 0.5 and float(g[middle, 11]) == pytest.approx(0.0, abs=1e-12)
+    with pytest.raises(ValueError, match=r"k must be in \[2, 48\]"):
+        local_geometry(plane, k=49)
+
+
+def test_the_geometry_network_is_invariant_and_starts_at_the_base():
+    torch.manual_seed(0)
+    net = FiltrationNet(k=8, features="geometry").double()
+    x = np.random.default_rng(8).normal(size=(50, 3))
+    base = torch.rand(50, dtype=torch.float64)
+    assert torch.equal(net(torch.from_numpy(x), base), base)
+    _trained_looking(net)
+    moved, perm = _moved(x, seed=9)
+    with torch.no_grad():
+        w, w_moved = net(torch.from_numpy(x), base), net(torch.from_numpy(moved), base[perm])
+    assert w.std() > 0
+    np.testing.assert_allclose(w_moved.numpy(), w[perm].numpy(), atol=1e-6)
+    with pytest.raises(ValueError, match="features must be one of"):
+        FiltrationNet(features="pca")
 
 
 def test_classifier_logits_are_invariant_to_isometries_and_permutations():
@@ -275,6 +330,7 @@ def test_a_learned_correction_kept_at_zero_is_the_dtm_model(blobs_and_rings):
         (None, {"val_fraction": float("nan")}, "val_fraction must be a number in (0, 1)"),
         (None, {"start": "zero"}, "unknown start 'zero'; choose dtm, rips"),
         (None, {"filtration_epochs": -1}, "filtration_epochs must be an integer >= 0"),
+        (None, {"features": "pca"}, "unknown features 'pca'; choose profile, geometry"),
         ([0] * 8 + [2] * 8, {"classes": ["a", "b"]}, "labels must be integers in [0, 2)"),
     ],
 )
