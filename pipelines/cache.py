@@ -10,12 +10,13 @@ the cache's own entry files from it and nothing else.
 Reading an entry never runs code. An entry is one ``.npz`` archive, read with
 ``allow_pickle=False``: the outputs' arrays, and a JSON document of how they fit together. The
 document holds JSON scalars, strings, lists, tuples, dicts, numeric, boolean and string arrays,
-numpy scalars, bytes, paths, and the project's artifact types listed in
-:func:`_artifact_types`, each with the parts it is stored as; decoding builds these types and
-no other. Outputs holding anything else (a plug-in stage's own object) are not cached. An entry
-that cannot be read or holds anything unexpected is a miss with one warning naming it: the
-stage runs again and its new entry replaces the bad one. Entries are written to a temporary
-file and renamed into place, so a reader never sees half an entry.
+numpy scalars, bytes, paths, and the artifact types listed in :func:`_artifact_types` (the
+project's) and :func:`_library_types` (scipy's and networkx's), each with the parts it is
+stored as; decoding builds these types and no other. Outputs holding anything else (a plug-in
+stage's own object) are not cached. An entry that cannot be read or holds anything unexpected
+is a miss with one warning naming it: the stage runs again and its new entry replaces the bad
+one. Entries are written to a temporary file and renamed into place, so a reader never sees
+half an entry.
 """
 
 from __future__ import annotations
@@ -95,17 +96,18 @@ class BadEntry(ValueError):
 class _Artifact:
     """How one artifact type is stored: the named parts it is taken apart into, and back.
 
-    ``schema`` maps each part to the types it may decode to; an entry with other parts, or a
-    part of another type, is a :class:`BadEntry`.
+    ``schema`` maps each part to the types it may decode to (a type, or the name of a library
+    of :data:`_LIBRARIES`: any of its stored types); an entry with other parts, or a part of
+    another type, is a :class:`BadEntry`.
     """
 
     tag: str
     parts: Callable[[Any], dict]
     build: Callable[[dict], Any]
-    schema: dict[str, tuple[type, ...]]
+    schema: dict[str, tuple[type | str, ...]]
 
 
-def _fields_artifact(cls: type, **schema: tuple[type, ...]) -> _Artifact:
+def _fields_artifact(cls: type, **schema: tuple[type | str, ...]) -> _Artifact:
     """A dataclass stored as all its fields."""
     missing = {f.name for f in dataclasses.fields(cls)} ^ set(schema)
     if missing:  # a field added to the class must be stored too
@@ -182,28 +184,23 @@ def _graph(cls: type, parts: dict):
 
 @cache
 def _artifact_types() -> dict[type, _Artifact]:
-    """The artifact types the cache stores, by exact type (imported when first needed).
+    """The project's artifact types the cache stores, by exact type (imported when first
+    needed; those of other libraries are in :func:`_library_types`).
 
     These are the artifacts of the stages in :mod:`tda_pipe.pipelines`: ``data``
     (:class:`~tda_pipe.datasets.LoadedInput`), ``filtration`` (the filtration dataclasses, a
     Rips filtration's distances possibly sparse), ``diagrams``
-    (:class:`~tda_pipe.tda.diagrams.Diagrams`), ``graph`` (networkx), and the
+    (:class:`~tda_pipe.tda.diagrams.Diagrams`), and the
     :class:`~tda_pipe.pipelines.stages.OutputFiles` of ``report``, ``mapper``, ``singularity``,
     ``model`` and ``distances``; ``features`` and ``latent`` are dicts and arrays.
     """
-    import networkx as nx
-    from scipy import sparse
-
     from tda_pipe.datasets.readers import LoadedInput
     from tda_pipe.pipelines.stages import OutputFiles
     from tda_pipe.tda import filtrations as f
     from tda_pipe.tda.diagrams import Diagrams
 
     array, optional = (np.ndarray,), (np.ndarray, *_NONE)
-    sparse_types = tuple(
-        getattr(sparse, f"{fmt}_{kind}") for kind in ("matrix", "array") for fmt in ("coo", "csr")
-    )
-    types = {
+    return {
         Diagrams: _Artifact(
             "Diagrams",
             lambda d: {
@@ -257,7 +254,7 @@ def _artifact_types() -> dict[type, _Artifact]:
         f.RipsFiltration: _fields_artifact(
             f.RipsFiltration,
             points=optional,
-            distances=(*optional, *sparse_types),
+            distances=(*optional, "scipy.sparse"),
             metric=(str,),
             threshold=(float,),
             weights=optional,
@@ -280,26 +277,74 @@ def _artifact_types() -> dict[type, _Artifact]:
             "OutputFiles", lambda o: {"files": dict(o)}, _output_files, {"files": (dict,)}
         ),
     }
-    for cls in sparse_types:
-        types[cls] = _Artifact(
-            f"scipy.sparse.{cls.__name__}",
-            _sparse_parts,
-            lambda p, cls=cls: cls((p["data"], (p["row"], p["col"])), shape=p["shape"]),
-            {"shape": (tuple,), "row": array, "col": array, "data": array},
-        )
-    for cls in (nx.Graph, nx.DiGraph, nx.MultiGraph, nx.MultiDiGraph):
-        types[cls] = _Artifact(
+
+
+#: The other libraries whose types the cache stores (graphs of ``mapper``, sparse distance
+#: matrices), each imported only to store or read a value of it: a value of a library not yet
+#: imported cannot exist, and a command that meets none pays neither import (0.3 s).
+_LIBRARIES = ("scipy.sparse", "networkx")
+
+
+@cache
+def _library_types(library: str) -> dict[type, _Artifact]:
+    """The types of one of :data:`_LIBRARIES` the cache stores, by exact type."""
+    array = (np.ndarray,)
+    if library == "scipy.sparse":
+        from scipy import sparse
+
+        kinds = [
+            getattr(sparse, f"{fmt}_{k}") for k in ("matrix", "array") for fmt in ("coo", "csr")
+        ]
+        return {
+            cls: _Artifact(
+                f"scipy.sparse.{cls.__name__}",
+                _sparse_parts,
+                lambda p, cls=cls: cls((p["data"], (p["row"], p["col"])), shape=p["shape"]),
+                {"shape": (tuple,), "row": array, "col": array, "data": array},
+            )
+            for cls in kinds
+        }
+    import networkx as nx
+
+    return {
+        cls: _Artifact(
             f"networkx.{cls.__name__}",
             _graph_parts,
             lambda p, cls=cls: _graph(cls, p),
             {"graph": (dict,), "nodes": (list,), "edges": (list,)},
         )
-    return types
+        for cls in (nx.Graph, nx.DiGraph, nx.MultiGraph, nx.MultiDiGraph)
+    }
+
+
+def _library_of(name: str) -> str | None:
+    """The library of :data:`_LIBRARIES` a module or type tag ``name`` belongs to."""
+    return next((lib for lib in _LIBRARIES if name == lib or name.startswith(lib + ".")), None)
+
+
+def _artifact_of(kind: type) -> _Artifact | None:
+    library = _library_of(kind.__module__)
+    return _library_types(library).get(kind) if library else _artifact_types().get(kind)
 
 
 @cache
 def _artifact_tags() -> dict[str, _Artifact]:
     return {artifact.tag: artifact for artifact in _artifact_types().values()}
+
+
+def _artifact_tagged(tag: str) -> _Artifact | None:
+    library = _library_of(tag)
+    if library is None:
+        return _artifact_tags().get(tag)
+    return next((a for a in _library_types(library).values() if a.tag == tag), None)
+
+
+def _allowed(part: Any, types: tuple[type | str, ...]) -> bool:
+    """Whether a decoded part is one of ``types`` (a type, or a library's stored types)."""
+    return any(
+        isinstance(part, t) if isinstance(t, type) else type(part) in _library_types(t)
+        for t in types
+    )
 
 
 class _Encoder:
@@ -331,7 +376,7 @@ class _Encoder:
             return {"t": "scalar", "a": self._array(np.asarray(value))}
         if isinstance(value, Path):
             return {"t": "path", "v": str(value)}
-        artifact = _artifact_types().get(kind)
+        artifact = _artifact_of(kind)
         if artifact is None:
             raise Unstorable(f"cannot store a {kind.__module__}.{kind.__qualname__}")
         return {
@@ -385,14 +430,14 @@ class _Decoder:
             if not all(type(pair) is list and len(pair) == 2 for pair in value):
                 raise BadEntry("a dict is stored as [key, value] pairs")
             return {self.decode(k): self.decode(v) for k, v in value}
-        artifact = _artifact_tags().get(tag)
+        artifact = _artifact_tagged(tag)
         if artifact is None:
             raise BadEntry(f"unknown type tag {tag[:40]!r}")
         if type(value) is not dict or set(value) != set(artifact.schema):
             raise BadEntry(f"{tag} is stored as the parts {sorted(artifact.schema)}")
         parts = {name: self.decode(v) for name, v in value.items()}
         for name, part in parts.items():
-            if not isinstance(part, artifact.schema[name]):
+            if not _allowed(part, artifact.schema[name]):
                 raise BadEntry(f"{tag}.{name} holds a {type(part).__name__}")
         return artifact.build(parts)
 

@@ -21,9 +21,9 @@ import dataclasses
 import importlib.util
 import math
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy import sparse
 
 from tda_pipe.errors import InputError
 from tda_pipe.tda.alpha_delaunay import DIMENSIONS, alpha_delaunay
@@ -36,6 +36,10 @@ from tda_pipe.tda.filtrations import (
 )
 from tda_pipe.tda.mst import mst_h0
 from tda_pipe.tda.resources import DELAUNAY_FROM
+from tda_pipe.tda.validation import is_sparse
+
+if TYPE_CHECKING:
+    from scipy.sparse import coo_matrix
 
 __all__ = [
     "REGISTRY",
@@ -127,7 +131,7 @@ def _flag_values(births: np.ndarray, deaths: np.ndarray, edge_values):
     return _drop_zero_length(np.column_stack([b, d]), births, deaths)
 
 
-def threshold_graph(filt: RipsFiltration) -> sparse.coo_matrix:
+def threshold_graph(filt: RipsFiltration) -> coo_matrix:
     """The edges of ``filt`` whose float64 value is ``<= filt.threshold``, as an upper-triangular
     sparse matrix with the vertex values on its diagonal (what giotto-ph, ripser and gudhi take).
 
@@ -137,8 +141,10 @@ def threshold_graph(filt: RipsFiltration) -> sparse.coo_matrix:
     (far above the ulps by which two implementations of one metric differ), and the values
     :meth:`RipsFiltration.edge_values` gives, the ones the diagrams report, decide.
     """
+    from scipy import sparse
+
     t, n = filt.threshold, filt.n_vertices
-    if filt.points is None and not sparse.issparse(filt.distances):
+    if filt.points is None and not is_sparse(filt.distances):
         M = filt.dense_matrix()
         i, j = np.nonzero(np.triu(M <= t, 1))
     else:
@@ -184,13 +190,13 @@ def _float32_matrix(filt: RipsFiltration) -> tuple[object, int]:
     """:func:`_float64_matrix` for a float32 backend, times ``2^-exponent`` (exact) where its
     largest finite value lies outside ``[1 / FLOAT32_SAFE, FLOAT32_SAFE]``; and ``exponent``."""
     X = _float64_matrix(filt)
-    values = X.data if sparse.issparse(X) else np.asarray(X)
+    values = X.data if is_sparse(X) else np.asarray(X)
     finite = np.abs(values[np.isfinite(values)])
     top = float(finite.max()) if finite.size else 0.0
     if top == 0.0 or 1 / FLOAT32_SAFE <= top <= FLOAT32_SAFE:
         return X, 0
     exponent = int(np.frexp(top)[1])
-    if sparse.issparse(X):
+    if is_sparse(X):
         X = X.copy()
         X.data = np.ldexp(X.data, -exponent)
         return X, exponent
@@ -356,6 +362,8 @@ class RankedFlag:
             R = np.zeros((self.n, self.n))
             R[edges[:, 0], edges[:, 1]] = ranks
             return R + R.T
+        from scipy import sparse
+
         return sparse.coo_matrix(
             (ranks.astype(np.float64), (edges[:, 0], edges[:, 1])), shape=(self.n, self.n)
         )
@@ -364,7 +372,7 @@ class RankedFlag:
 def _flag_elements(filt: RipsFiltration) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The vertex values and the finite edges ``(m, 2)`` in ``(i, j)`` order with their values."""
     n = filt.n_vertices
-    if np.isfinite(filt.threshold) or sparse.issparse(filt.distances):
+    if np.isfinite(filt.threshold) or is_sparse(filt.distances):
         graph = threshold_graph(filt)
         rows, cols = graph.row.astype(np.int64), graph.col.astype(np.int64)
         vertex = rows == cols
@@ -465,16 +473,47 @@ def _ranked_result(ranked: RankedFlag, rank_dgms: list[np.ndarray]) -> Result:
 
 
 def _ripser_gudhi(matrix, max_dim: int, coeff: int) -> list[np.ndarray]:
-    """gudhi's Ripser (edge collapse from H2 up, its own choice) on a dense or COO matrix."""
-    from gudhi.sklearn.rips_persistence import RipsPersistence
+    """gudhi's Ripser on a dense or COO matrix.
 
-    dense = not sparse.issparse(matrix)
-    rp = RipsPersistence(
-        list(range(max_dim + 1)),
-        input_type="full distance matrix" if dense else "distance coo_matrix",
-        homology_coeff_field=coeff,
-    )
-    return rp.fit_transform([matrix])[0]
+    Up to H1 its kernel runs directly, as gudhi's ``RipsPersistence`` runs it, a dense matrix
+    cut at its enclosing radius (the smallest row maximum: beyond it the complex is a cone and
+    only zero-length pairs are born): that wrapper imports scikit-learn and scipy.spatial, 0.6
+    s of every command's start-up. From H2 up the wrapper runs, collapsing edges first (its
+    own choice).
+    """
+    if max_dim >= 2:
+        from gudhi.sklearn.rips_persistence import RipsPersistence
+
+        dense = not is_sparse(matrix)
+        rp = RipsPersistence(
+            list(range(max_dim + 1)),
+            input_type="full distance matrix" if dense else "distance coo_matrix",
+            homology_coeff_field=coeff,
+        )
+        return rp.fit_transform([matrix])[0]
+    from gudhi._ripser_ext import _full, _sparse
+
+    n = matrix.shape[0]
+    top = min(max_dim, max(0, n - 3))  # as RipsPersistence: no higher class on n points
+    if is_sparse(matrix):
+        dgms = _sparse(
+            matrix.row,
+            matrix.col,
+            matrix.data,
+            n,
+            max_dimension=top,
+            max_edge_length=math.inf,
+            homology_coeff_field=coeff,
+        )
+    else:
+        matrix = np.ascontiguousarray(matrix, dtype=np.float64)
+        dgms = _full(
+            matrix,
+            max_dimension=top,
+            max_edge_length=float(matrix.max(axis=1).min()),
+            homology_coeff_field=coeff,
+        )
+    return [np.asarray(dgms[p]) if p < len(dgms) else np.empty((0, 2)) for p in range(max_dim + 1)]
 
 
 def _ranked_simplex_tree(ranked: RankedFlag, max_dim: int, coeff: int) -> list[np.ndarray]:
@@ -501,12 +540,14 @@ def _unvalued_vertices_matrix(filt: RipsFiltration):
     values (then :func:`rank_flag` and a simplex tree)."""
     if filt.is_weighted:
         return None
-    if np.isfinite(filt.threshold) or sparse.issparse(filt.distances):
+    if np.isfinite(filt.threshold) or is_sparse(filt.distances):
         graph = threshold_graph(filt)
         vertex = graph.row == graph.col
         if graph.data[vertex].any():
             return None
         keep = ~vertex
+        from scipy import sparse  # here: the dense route never needs it (0.2 s to import)
+
         return sparse.coo_matrix(
             (graph.data[keep], (graph.row[keep], graph.col[keep])), shape=graph.shape
         )
@@ -519,6 +560,8 @@ def _unvalued_vertices_matrix(filt: RipsFiltration):
         return None
     if np.isfinite(M).all():
         return M
+    from scipy import sparse
+
     i, j = np.nonzero(np.triu(np.isfinite(M), 1))
     return sparse.coo_matrix((M[i, j], (i, j)), shape=M.shape)
 

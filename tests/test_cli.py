@@ -233,13 +233,14 @@ _HEAVY = {"torch", "dask", "distributed", "trimesh"}
 _IMPORTED = (
     "import sys\n"
     "{code}\n"
-    "print('heavy:' + ','.join(sorted({{m.split('.')[0] for m in sys.modules}} & {heavy!r})))\n"
+    "loaded = set(sys.modules) | {{m.split('.')[0] for m in sys.modules}}\n"
+    "print('heavy:' + ','.join(sorted(loaded & {heavy!r})))\n"
 )
 
 
-def _heavy_imports(code: str, cwd: Path) -> set[str]:
-    """The heavy packages a fresh interpreter has imported after running ``code``."""
-    script = _IMPORTED.format(code=code, heavy=_HEAVY)
+def _heavy_imports(code: str, cwd: Path, heavy: set[str] = _HEAVY) -> set[str]:
+    """The ``heavy`` packages a fresh interpreter has imported after running ``code``."""
+    script = _IMPORTED.format(code=code, heavy=heavy)
     env = {**os.environ, "TDA_PIPE_CACHE_DIR": str(cwd / "cache")}
     done = subprocess.run(
         [sys.executable, "-c", script], cwd=cwd, env=env, capture_output=True, text=True
@@ -254,6 +255,17 @@ def test_import_and_analyze_of_a_point_cloud_load_no_torch_dask_or_trimesh(tmp_p
     assert _heavy_imports("import tda_pipe, tda_pipe.cli", tmp_path) == set()
     analyze = "from tda_pipe.cli import main\nassert main(['analyze', 'cloud.npy', '-q']) == 0"
     assert _heavy_imports(analyze, tmp_path) == set()
+
+
+def test_analyze_of_a_small_cloud_starts_without_scikit_learn_or_the_slow_scipy_modules(tmp_path):
+    """Half of the start-up was these imports: scikit-learn (scipy.stats with it), the sparse,
+    optimize and spatial modules of scipy, none of which a 300-point Rips analysis needs."""
+    np.save(tmp_path / "cloud.npy", np.random.default_rng(0).normal(size=(300, 2)))
+    analyze = "from tda_pipe.cli import main\nassert main(['analyze', 'cloud.npy', '-q']) == 0"
+    slow = {"sklearn", "scipy.stats", "scipy.sparse", "scipy.optimize", "scipy.spatial"}
+    assert _heavy_imports(analyze, tmp_path, slow) == set()
+    summary = json.loads((tmp_path / "cloud_tda" / "summary.json").read_text())
+    assert summary["filtration"] == "rips" and summary["backend"] == "gudhi"
     assert (tmp_path / "cloud_tda" / "diagrams.npz").is_file()
 
 
