@@ -514,14 +514,11 @@ def report_html(
     str
         The page, to write as ``report.html``.
     """
-    import plotly.io as pio
-
     from tda_pipe.tda.summary import summarize
 
     summary = summarize(diagrams) if summary is None else summary
     view = _View(data)
     config = {"displaylogo": False, "responsive": True}
-    parts = []
     diagram, notes = _diagram_figure(diagrams, max_points)
     figures = [("diagram", diagram)]
     barcode, bars = _barcode_figure(diagrams, max_bars)
@@ -533,21 +530,16 @@ def report_html(
         figures.insert(1, ("view", figure))
     elif view.note:
         notes.append(view.note)
-    for n, (name, fig) in enumerate(figures):
+    parts = [f"<script>{_plotly_js()}</script>"]
+    for name, fig in figures:
         layout = fig["layout"]
         layout["margin"] = {"l": 50, "r": 20, "t": 50, "b": 40}
         for key, value in _WHITE.items():  # the figure's own axis settings win
             layout[key] = {**value, **layout.get(key, {})} if isinstance(value, dict) else value
+        arguments = ", ".join(_json_for_script(x) for x in (fig["data"], layout, config))
         parts.append(
-            pio.to_html(
-                fig,
-                validate=False,
-                full_html=False,
-                include_plotlyjs=n == 0,
-                div_id=name,
-                config=config,
-                default_height="460px",
-            )
+            f'<div id="{name}" class="plot"></div>\n'
+            f'<script>Plotly.newPlot("{name}", {arguments});</script>'
         )
     paths = _cycle_paths(view, diagrams, k) if view.coords is not None else {}
     if not diagrams.cycle_dims:
@@ -578,8 +570,24 @@ def report_html(
 
 
 def _json_for_script(value) -> str:
-    """JSON that cannot close the ``<script>`` element holding it."""
-    return json.dumps(value, separators=(",", ":")).replace("</", "<\\/")
+    """JSON (numpy arrays and scalars as lists and numbers) that cannot close the
+    ``<script>`` element holding it."""
+    text = json.dumps(value, separators=(",", ":"), allow_nan=False, default=_json_default)
+    return text.replace("</", "<\\/")
+
+
+def _json_default(value):
+    if isinstance(value, (np.ndarray, np.generic)):
+        return value.tolist()
+    raise TypeError(f"{type(value).__name__} is not JSON")
+
+
+def _plotly_js() -> str:
+    """plotly.js as the plotly package ships it (what its own ``get_plotlyjs`` reads), read
+    without importing plotly's Python side (its JSON encoder alone imports narwhals)."""
+    from importlib.resources import files
+
+    return (files("plotly") / "package_data" / "plotly.min.js").read_text(encoding="utf-8")
 
 
 def _page(title: str, body: str) -> str:
