@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
-from PIL import Image, ImageSequence
 
 from tda_pipe.errors import InputError
 from tda_pipe.tda.resources import check_cubical
@@ -24,6 +23,7 @@ from tda_pipe.tda.validation import available_memory
 
 if TYPE_CHECKING:
     import trimesh
+    from PIL import Image
 
 Kind = Literal["points", "distances", "image"]
 
@@ -369,6 +369,8 @@ def _downsample(loaded: LoadedInput, factor: int) -> None:
 
 
 def _read_image(path: Path, downsample: int = 1) -> LoadedInput:
+    from PIL import Image, ImageSequence  # here: only images need it
+
     with _reading(path, "an image"), warnings.catch_warnings():
         # PIL warns of images over 89 Mpixels; the size is checked here against the memory
         warnings.simplefilter("ignore", Image.DecompressionBombWarning)
