@@ -253,7 +253,9 @@ class LocalTopology(TransformerMixin, BaseEstimator):
     Attributes
     ----------
     datastore_ : ndarray of shape (n, d)
-        The fitted datastore.
+        The fitted datastore (a read-only memory map when fitted on a file).
+    datastore_path_ : str or None
+        The ``.npy`` file it was fitted on, opened again where the transformer is unpickled.
     n_features_in_ : int
         ``d``.
     image_ : PersistenceImage or None

@@ -243,3 +243,32 @@ def test_tda_pipe_local_writes_one_row_per_query_and_refuses_bad_input(tmp_path,
     assert main([*bad, "--out", str(tmp_path / "y"), "-q"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and not (tmp_path / "y").exists()
+
+
+def test_neighbourhood_diagrams_equal_ripser_on_the_points_themselves():
+    """The batched route (Gram distances, copies of the query for points beyond the radius,
+    numba's MST, gudhi's Ripser) against ripser.py on each neighbourhood's own points
+    (ripser.py holds distances in float32: agreement to its rounding)."""
+    from ripser import ripser
+
+    rng = np.random.default_rng(13)
+    basis = rng.normal(size=(4, 40))
+    X = rng.normal(size=(600, 4)) @ basis + 0.2 * rng.normal(size=(600, 40)) + 50.0
+    Q = X[:6] + 0.05 * rng.normal(size=(6, 40))
+    lt = LocalTopology(k=25, radius=6.0, features=("longest",)).fit(X)
+    from tda_pipe.tda.neighbors import knn
+
+    dist, idx = knn(X, Q, 25)
+    assert 0 < (dist > 6.0).sum() < dist.size  # some neighbours are left out as copies
+    sizes, loops = [], 0
+    for q, d, i, ours in zip(Q, dist, idx, lt._diagrams(Q, dist, idx)):
+        points = np.vstack([q, X[i[d <= 6.0]]])
+        sizes.append(len(points))
+        h0, h1 = ripser(squareform(pdist(points)), maxdim=1, distance_matrix=True)["dgms"]
+        h0 = h0[np.isfinite(h0[:, 1])]
+        np.testing.assert_allclose(np.sort(ours[0][:-1, 1]), np.sort(h0[:, 1]), rtol=1e-6)
+        assert np.isinf(ours[0][-1, 1]) and len(ours[0]) == len(points)
+        assert len(ours[1]) == len(h1)
+        assert bottleneck(type(ours)([ours[1]]), type(ours)([h1])) < 1e-6 * d[-1]
+        loops += len(h1)
+    assert loops > 0 and len(set(sizes)) > 1, (loops, sizes)
