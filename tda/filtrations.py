@@ -39,12 +39,16 @@ from tda_pipe.tda.resources import (
     DELAUNAY_FROM,
     MEMORY_MARGIN,
     TIME_LIMIT_S,
+    Estimate,
     alpha_estimate,
     check_cubical,
     check_fits,
     format_seconds,
+    intrinsic_dimension,
     mst_estimate,
     rips_estimate,
+    sparse_rips_estimate,
+    weighted_rips_estimate,
 )
 from tda_pipe.tda.validation import (
     available_memory,
@@ -254,9 +258,26 @@ class RipsFiltration(Filtration):
 
         With ``max_dim``, the estimate is that of Rips persistence up to H``max_dim``: the
         matrix (unless a dense one was given) plus giotto-ph's complex
-        (:func:`~tda_pipe.tda.resources.rips_estimate`).
+        (:func:`~tda_pipe.tda.resources.rips_estimate`); where vertices have values (weighted
+        Rips, DTM, a matrix with a non-zero diagonal), gudhi's simplex tree after its edge
+        collapse (:func:`~tda_pipe.tda.resources.weighted_rips_estimate`), refused also beyond
+        :data:`~tda_pipe.tda.resources.TIME_LIMIT_S`.
         """
         matrix = max_dim is None or self.points is not None or self.is_weighted
+        if max_dim and self._has_vertex_values():
+            check_fits(
+                weighted_rips_estimate(
+                    self.n_vertices,
+                    None if self.points is None else self.points.shape[1],
+                    max_dim,
+                    matrix=matrix,
+                ),
+                available_memory(),
+                "use --threshold T (only edges up to T), --max-dim 0 (H0 by a spanning tree, "
+                "no complex), or subsample the points (--sample N)",
+                time_limit=TIME_LIMIT_S,
+            )
+            return
         fixes = ["--threshold T (only edges up to T)", "--sparse EPS (sparse Rips)"]
         if self.points is not None and self.points.shape[1] <= 3:
             fixes.insert(0, "--filtration alpha")
@@ -265,6 +286,13 @@ class RipsFiltration(Filtration):
             available_memory(),
             f"use {' or '.join(fixes)}, or subsample the points (--sample N)",
         )
+
+    def _has_vertex_values(self) -> bool:
+        """Whether some vertex enters after 0 (then gudhi builds an explicit simplex tree)."""
+        if self.is_weighted:
+            return True
+        dense = self.distances is not None and not is_sparse(self.distances)
+        return dense and bool(np.asarray(self.distances).diagonal().any())
 
 
 @dataclass(eq=False)
@@ -281,6 +309,27 @@ class SparseRipsFiltration(Filtration):
     def n_vertices(self) -> int:
         source = self.points if self.points is not None else self.distances
         return source.shape[0]
+
+    def check_memory(self, max_dim: int) -> None:
+        """Raise :class:`InputError` if gudhi's sparse Rips complex up to dimension
+        ``max_dim + 1`` would take more than 80% of the available memory or more than
+        :data:`~tda_pipe.tda.resources.TIME_LIMIT_S`
+        (:func:`~tda_pipe.tda.resources.sparse_rips_estimate`, at the points' intrinsic
+        dimension: :func:`~tda_pipe.tda.resources.intrinsic_dimension`, at most ``d``)."""
+        dim = intrinsic_dimension(self.points, self.distances)
+        if self.points is not None:
+            dim = self.points.shape[1] if math.isnan(dim) else min(dim, self.points.shape[1])
+        elif math.isnan(dim):
+            dim = 1.0  # every sampled point has a duplicate: a few distinct points
+        check_fits(
+            sparse_rips_estimate(
+                self.n_vertices, dim, self.epsilon, max_dim, matrix=self.points is None
+            ),
+            available_memory(),
+            "use a larger --sparse EPS (fewer simplices), --threshold T, a lower --max-dim, "
+            "or subsample the points (--sample N)",
+            time_limit=TIME_LIMIT_S,
+        )
 
 
 @dataclass(eq=False)
@@ -422,6 +471,13 @@ def sparse_rips(
         raise InputError(f"sparse Rips epsilon must be > 0, got {epsilon}")
     points, distances = _points_or_distances(data, metric)
     if points is not None and metric != "euclidean":
+        n = len(points)
+        check_fits(
+            Estimate(f"the {metric} distances of {n} points", (("the matrix", 8.0 * n * n),)),
+            available_memory(),
+            "use the euclidean metric (gudhi computes those itself, no matrix) or subsample "
+            "the points (--sample N)",
+        )
         from sklearn.metrics import pairwise_distances
 
         points, distances = None, pairwise_distances(points, metric=metric)
@@ -594,7 +650,9 @@ def build_filtration(
 
     A Rips filtration without a threshold, for ``max_dim >= 1``, is refused here if its matrix
     and complex would not fit in memory (:meth:`RipsFiltration.check_memory`); H0 goes through
-    a spanning tree that needs no matrix.
+    a spanning tree that needs no matrix. Where vertices have values (weighted Rips, DTM) the
+    estimate is that of gudhi's collapsed simplex tree, in memory and time; sparse Rips without
+    a threshold is estimated too (:meth:`SparseRipsFiltration.check_memory`).
 
     Examples
     --------
@@ -625,6 +683,8 @@ def build_filtration(
         and np.isinf(filt.threshold)
         and not is_sparse(filt.distances)  # giotto-ph keeps a sparse graph sparse
     ):
+        filt.check_memory(max_dim)
+    if isinstance(filt, SparseRipsFiltration) and np.isinf(filt.threshold):
         filt.check_memory(max_dim)
     if reason:
         filt.reason = reason

@@ -24,6 +24,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
+
 from tda_pipe.errors import InputError
 from tda_pipe.tda.validation import format_bytes
 
@@ -33,7 +35,10 @@ __all__ = [
     "CUBICAL_BYTES_PER_PIXEL",
     "MEMORY_MARGIN",
     "RIPS_COMPLEX_BYTES_PER_PAIR",
+    "SPARSE_BYTES_PER_SIMPLEX",
     "TIME_LIMIT_S",
+    "WEIGHTED_BYTES_PER_PAIR",
+    "WEIGHTED_BYTES_PER_SIMPLEX",
     "Estimate",
     "alpha_estimate",
     "alpha_simplices",
@@ -42,9 +47,14 @@ __all__ = [
     "cubical_estimate",
     "downsampled_shape",
     "format_seconds",
+    "intrinsic_dimension",
     "landmark_estimate",
     "mst_estimate",
     "rips_estimate",
+    "sparse_rips_estimate",
+    "sparse_rips_simplices",
+    "weighted_rips_estimate",
+    "weighted_rips_simplices",
 ]
 
 #: Share of the available memory an estimate may take; the rest is left to the run around it
@@ -316,6 +326,239 @@ def rips_estimate(n: int, max_dim: int | None = None, *, matrix: bool = True) ->
         )
     what = f"Rips on {n} points" if max_dim is None else f"Rips H{max_dim} on {n} points"
     return Estimate(what, tuple(parts))
+
+
+# -- sparse Rips -----------------------------------------------------------------------------
+
+#: Simplices per point of gudhi's sparse Rips complex up to dimension 2 (H1), at 1000 points
+#: and ``epsilon = 0.5``, with how the log of the count grows per unit of ``1 / epsilon`` and
+#: the exponent of its growth with ``n``, as ``d: (per point, slope, exponent)``. Measured
+#: (gudhi 3.13) on uniform points in the unit cube, simplices per point:
+#:
+#: ====  =============================================================================
+#: d     epsilon (n): simplices per point
+#: ====  =============================================================================
+#: 1     0.75 (1000, 4000): 12.6, 12.6; 0.5: 14.1, 14.2; 0.25: 32.8, 33.5
+#: 2     0.75: 119, 133; 0.5 (500, 1000, 2000, 4000): 213, 249, 271, 288; 0.25: 1506, 1981
+#: 3     0.75: 690, 976; 0.5 (500, 1000, 2000): 1700, 2406, 3224
+#: 4     0.75 (1000): 3035; 0.5 (500): 7862
+#: 5     0.75 (500): 5198; 0.5 (500): 20139
+#: ====  =============================================================================
+#:
+#: The complex's size depends on the doubling dimension of the points, not on the space they
+#: lie in: a cloud is counted at its intrinsic dimension (:func:`intrinsic_dimension`, rounded
+#: up, at most ``d``), as is a distance matrix. Beyond R^3 the count per point is taken ten
+#: times larger per dimension, the slope 0.75 larger, the exponent 0.5 (R^4 and R^5: 1.4-3.5
+#: times the counts measured). Below 1000 points the count per point is taken as at 1000 (it
+#: falls more slowly there: 300 points in R^3 at 0.75, 486 a point). An ``epsilon`` above
+#: 0.75 is counted as 0.75 (at 1 the count is 0.7-1.7 times that at 0.75 from R^2 up; in R^1
+#: gudhi's complex grows again, to 61 a point). H2 and above: times ``7 d`` per dimension
+#: (measured 1.6 in R^1, 4.7-7.1 in R^2, 11.6-19.6 in R^3). Against these counts the model is
+#: 0.85 (R^1) to 4.5 times as large.
+_SPARSE_SIMPLICES = {1: (14.1, 0.42, 0.02), 2: (249.0, 1.11, 0.2), 3: (2406.0, 1.87, 0.5)}
+#: Peak bytes per simplex of building and reducing it (64-107 measured, the least on the
+#: largest complexes), and seconds: gudhi compares every pair of points (per ``n^2``) and then
+#: spends 3-7 us a simplex.
+SPARSE_BYTES_PER_SIMPLEX = 110
+_SPARSE_SECONDS_PER_PAIR = 2e-8
+_SPARSE_SECONDS_PER_SIMPLEX = 8e-6
+
+
+def intrinsic_dimension(
+    points: np.ndarray | None = None,
+    distances: np.ndarray | None = None,
+    sample: int = 1000,
+    seed: int = 0,
+) -> float:
+    """The TwoNN estimate of the intrinsic dimension (Facco et al., Sci. Rep. 2017) of points
+    or of a dense distance matrix, on a random ``sample`` of them: the maximum-likelihood
+    ``m / sum(log(r2 / r1))`` over the sampled points' distances ``r1 <= r2`` to their two
+    nearest other sampled points (points with a duplicate left out); ``nan`` if none is left.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> t = rng.uniform(0, 2 * np.pi, 2000)
+    >>> circle = np.column_stack([np.cos(t), np.sin(t)]) @ rng.standard_normal((2, 50))
+    >>> round(intrinsic_dimension(circle), 1), round(intrinsic_dimension(rng.random((2000, 3))))
+    (1.0, 3)
+    """
+    n = len(points if points is not None else distances)
+    rng = np.random.default_rng(seed)
+    idx = np.sort(rng.choice(n, size=min(n, sample), replace=False))
+    if len(idx) < 3:
+        return math.nan
+    if points is not None:  # squared distances by one product, to find the two neighbours
+        Y = np.asarray(points, dtype=np.float64)[idx]
+        sq = np.einsum("ij,ij->i", Y, Y)
+        D = sq[:, None] + sq[None, :] - 2.0 * (Y @ Y.T)
+    else:
+        D = np.asarray(distances, dtype=np.float64)[np.ix_(idx, idx)]
+    np.fill_diagonal(D, np.inf)
+    two = np.argpartition(D, 1, axis=1)[:, :2]
+    if points is not None:  # their distances exactly (the product is 1e-8 off at duplicates)
+        nearest = np.linalg.norm(Y[two] - Y[:, None, :], axis=2)
+    else:
+        nearest = np.take_along_axis(D, two, axis=1)
+    nearest = np.sort(nearest, axis=1)
+    nearest = nearest[nearest[:, 0] > 0]
+    if not len(nearest):
+        return math.nan
+    return len(nearest) / float(np.sum(np.log(nearest[:, 1] / nearest[:, 0])))
+
+
+def sparse_rips_simplices(n: int, d: float, epsilon: float, max_dim: int = 1) -> float:
+    """Estimated simplices of gudhi's sparse Rips complex (up to dimension ``max_dim + 1``) of
+    ``n`` points of intrinsic dimension ``d`` (see :data:`_SPARSE_SIMPLICES`), at most the
+    number of subsets of up to ``max_dim + 2`` points.
+
+    Examples
+    --------
+    >>> round(sparse_rips_simplices(1000, 2, 0.5)), round(sparse_rips_simplices(4000, 2, 0.25))
+    (249000, 12100549)
+    """
+    d = min(max(math.ceil(d), 1), 64)
+    per_point, slope, exponent = _SPARSE_SIMPLICES[min(d, 3)]
+    beyond = max(d - 3, 0)
+    log_count = (
+        math.log(n)
+        + math.log(per_point)
+        + beyond * math.log(10.0)
+        + (slope + 0.75 * beyond) * (max(1.0 / epsilon, 4 / 3) - 2.0)
+        + (0.5 if beyond else exponent) * math.log(max(n, 1000) / 1000)
+        + max(max_dim - 1, 0) * math.log(7.0 * d)
+    )
+    return min(math.exp(min(log_count, 700.0)), _subsets(n, max_dim + 2))
+
+
+def sparse_rips_estimate(
+    n: int, d: float, epsilon: float, max_dim: int, *, matrix: bool = False
+) -> Estimate:
+    """Memory and time of gudhi's sparse Rips persistence up to H``max_dim``, ``n`` points of
+    intrinsic dimension ``d``; with ``matrix``, gudhi's lower-triangular copy of a distance
+    matrix (4 bytes a pair of points).
+
+    Examples
+    --------
+    >>> sparse_rips_estimate(10**5, 2, 0.5, 1).describe()  # doctest: +NORMALIZE_WHITESPACE
+    'sparse Rips (epsilon 0.5) H1 on 100000 points of dimension 2 needs about 6.4 GiB for its
+    ~6.3e+07 simplices (110 bytes each, gudhi) and about 12 min'
+    """
+    simplices = sparse_rips_simplices(n, d, epsilon, max_dim)
+    parts = [("gudhi's copy of the distance matrix", 4.0 * n * n)] if matrix else []
+    parts.append(
+        (
+            f"its ~{simplices:.2g} simplices ({SPARSE_BYTES_PER_SIMPLEX} bytes each, gudhi)",
+            simplices * SPARSE_BYTES_PER_SIMPLEX,
+        )
+    )
+    return Estimate(
+        f"sparse Rips (epsilon {epsilon:g}) H{max_dim} on {n} points of dimension {math.ceil(d)}",
+        tuple(parts),
+        _SPARSE_SECONDS_PER_PAIR * float(n) ** 2 + _SPARSE_SECONDS_PER_SIMPLEX * simplices,
+    )
+
+
+# -- weighted Rips ---------------------------------------------------------------------------
+
+#: Simplices of the weighted Rips complex up to dimension 2 (H1) as gudhi builds it for a flag
+#: filtration with vertex values (every edge inserted, ``collapse_edges``, ``expansion``;
+#: :func:`~tda_pipe.tda.backends.rips_gudhi`), per point, as ``d: (n, per point at n,
+#: exponent)`` like :data:`_ALPHA_SIMPLICES`. Measured (gudhi 3.13) on uniform points in the
+#: unit cube with uniform weights in [0, 0.05], simplices per point:
+#:
+#: ====  ====================================================
+#: d     n: simplices per point
+#: ====  ====================================================
+#: 2     400: 5.3, 500: 5.2, 1000: 4.7 (taken as 6 at any n)
+#: 3     250: 24, 500: 43, 1000: 52, 2000: 58
+#: 5     250: 206, 500: 777, 1000: 2251
+#: 10    250: 1109, 500: 3605, 700: 10933
+#: 20    250: 3079, 400: 11800
+#: ====  ====================================================
+#:
+#: DTM weights (k = 10) collapse further: 500 points, 51 a point in R^3, 327 in R^10. A cloud
+#: is counted at the next measured dimension up; above R^20, or for a distance matrix (no
+#: dimension), as every subset (the complex before the collapse). H2 and above: the H1 count
+#: times :data:`_WEIGHTED_HIGHER` per dimension (measured: 1.09 in R^2, 2.0-2.7 in R^3, 6.3
+#: in R^5, 15.5 in R^10; R^20 taken as twice R^10). 1000
+#: points in R^10 (not in the fit): 3.52e7 simplices, 2.0 GiB, 253 s; estimated 3.5e7, 2.7 GiB.
+_WEIGHTED_HIGHER = {2: 1.5, 3: 3.0, 5: 7.0, 10: 16.0, 20: 32.0}
+_WEIGHTED_SIMPLICES = {
+    2: (1000, 6.0, 0.0),
+    3: (2000, 58.0, 0.17),
+    5: (1000, 2251.0, 1.53),
+    10: (700, 10933.0, 3.3),
+    20: (400, 11800.0, 2.9),
+}
+#: Peak bytes of the same runs: per pair of points beyond the matrix (the ranked edges, all of
+#: them in the simplex tree before the collapse; 43-51 measured from 1000 points), and per
+#: simplex left (44-76 from 10^6 simplices).
+WEIGHTED_BYTES_PER_PAIR = 56
+WEIGHTED_BYTES_PER_SIMPLEX = 80
+#: Seconds: gudhi's edge collapse, per ``n^3`` (6e-9 to 1.9e-8 up to R^5, up to 5e-8 above;
+#: 2000 points in R^3 took 50 s), and persistence per simplex (3.3-6.3 us).
+_COLLAPSE_SECONDS_PER_N3 = {5: 2e-8, None: 5e-8}
+_WEIGHTED_SECONDS_PER_SIMPLEX = 6e-6
+
+
+def _table_key(table: dict, d: int | None) -> int | None:
+    """The first measured dimension ``>= d`` of ``table``; ``None`` beyond it or unknown."""
+    return next((k for k in sorted(table) if d is not None and d <= k), None)
+
+
+def weighted_rips_simplices(n: int, d: int | None, max_dim: int = 1) -> float:
+    """Estimated simplices of the weighted Rips complex (up to dimension ``max_dim + 1``,
+    after gudhi's edge collapse) of ``n`` points in R^d (``None``: a distance matrix), at most
+    the number of subsets of up to ``max_dim + 2`` points (see :data:`_WEIGHTED_SIMPLICES`).
+
+    Examples
+    --------
+    >>> round(weighted_rips_simplices(1000, 3))
+    51553
+    >>> weighted_rips_simplices(1000, None) == _subsets(1000, 3)
+    True
+    """
+    key = _table_key(_WEIGHTED_SIMPLICES, d)
+    if key is None:
+        return _subsets(n, max_dim + 2)
+    n_ref, per_point, exponent = _WEIGHTED_SIMPLICES[key]
+    count = n * per_point * (n / n_ref) ** exponent * _WEIGHTED_HIGHER[key] ** max(max_dim - 1, 0)
+    return min(count, _subsets(n, max_dim + 2))
+
+
+def weighted_rips_estimate(n: int, d: int | None, max_dim: int, *, matrix: bool = True) -> Estimate:
+    """Memory and time of weighted Rips persistence (vertex values: weighted Rips, DTM, a
+    distance matrix with a non-zero diagonal) up to H``max_dim`` on ``n`` points in R^d:
+    the matrix (if ``matrix``), the ranked edges, the simplices after the collapse.
+
+    Examples
+    --------
+    >>> weighted_rips_estimate(5000, 3, 1).describe()  # doctest: +NORMALIZE_WHITESPACE
+    'weighted Rips H1 on 5000 points in R^3 needs about 190.7 MiB for the distance matrix and
+    1.3 GiB for the ranked edges (56 bytes a pair of points) and 25.9 MiB for its ~3.4e+05
+    simplices after the edge collapse (80 bytes each, gudhi), 1.5 GiB in all and about 42 min'
+    """
+    simplices = weighted_rips_simplices(n, d, max_dim)
+    parts = [("the distance matrix", 8.0 * n * n)] if matrix else []
+    parts += [
+        (
+            f"the ranked edges ({WEIGHTED_BYTES_PER_PAIR} bytes a pair of points)",
+            float(WEIGHTED_BYTES_PER_PAIR) * n * n,
+        ),
+        (
+            f"its ~{simplices:.2g} simplices after the edge collapse "
+            f"({WEIGHTED_BYTES_PER_SIMPLEX} bytes each, gudhi)",
+            simplices * WEIGHTED_BYTES_PER_SIMPLEX,
+        ),
+    ]
+    collapse = _COLLAPSE_SECONDS_PER_N3[5 if d is not None and d <= 5 else None]
+    where = "" if d is None else f" in R^{d}"
+    return Estimate(
+        f"weighted Rips H{max_dim} on {n} points{where}",
+        tuple(parts),
+        collapse * float(n) ** 3 + _WEIGHTED_SECONDS_PER_SIMPLEX * simplices,
+    )
 
 
 # -- H0 by a spanning tree -------------------------------------------------------------------

@@ -4,6 +4,7 @@ import re
 import time
 
 import gudhi
+import gudhi.random
 import numpy as np
 import pytest
 from PIL import Image
@@ -16,6 +17,7 @@ from tda_pipe.errors import InputError
 from tda_pipe.pipelines.runner import StageError, run_pipeline
 from tda_pipe.pipelines.spec import parse_spec
 from tda_pipe.pipelines.stages import registered_stages
+from tda_pipe.tda import backends as B
 from tda_pipe.tda import filtrations as F
 from tda_pipe.tda.resources import (
     Estimate,
@@ -23,6 +25,10 @@ from tda_pipe.tda.resources import (
     check_fits,
     cubical_estimate,
     downsampled_shape,
+    intrinsic_dimension,
+    sparse_rips_estimate,
+    sparse_rips_simplices,
+    weighted_rips_simplices,
 )
 
 GiB = 2**30
@@ -296,3 +302,164 @@ def test_alpha_on_a_million_points_in_r3_is_estimated_for_the_delaunay_route(mon
     assert F.alpha(points).points.shape == (10**6, 3)  # 2.8 GiB fits; gudhi's 14 GiB would not
     with pytest.raises(InputError, match=r"alpha complex of 1000000 points in R\^4"):
         F.alpha(np.random.default_rng(0).random((10**6, 4)))
+
+
+# -- sparse Rips -------------------------------------------------------------------------------
+
+
+def circle_in(n: int, dim: int, seed: int = 0) -> np.ndarray:
+    """A circle mapped isometrically into R^dim (intrinsic dimension 1)."""
+    rng = np.random.default_rng(seed)
+    t = rng.uniform(0, 2 * np.pi, n)
+    frame, _ = np.linalg.qr(rng.standard_normal((dim, 2)))
+    return np.column_stack([np.cos(t), np.sin(t)]) @ frame.T
+
+
+def gudhi_sparse_count(max_dim: int, eps: float, **source) -> int:
+    gudhi.random.set_seed(0)
+    st = gudhi.RipsComplex(**source, sparse=eps).create_simplex_tree(max_dimension=max_dim + 1)
+    return st.num_simplices()
+
+
+def test_intrinsic_dimension_is_that_of_the_shape_not_of_the_space():
+    rng = np.random.default_rng(0)
+    assert round(intrinsic_dimension(circle_in(3000, 100))) == 1
+    assert round(intrinsic_dimension(rng.random((3000, 3)))) == 3
+    flat = rng.random((2000, 2))
+    square = flat @ np.linalg.qr(rng.standard_normal((768, 2)))[0].T  # an isometry into R^768
+    assert 1.7 < intrinsic_dimension(square) < 2.3
+    D = np.linalg.norm(flat[:500, None] - flat[None, :500], axis=2)
+    assert 1.7 < intrinsic_dimension(distances=D) < 2.3
+    assert np.isnan(intrinsic_dimension(np.zeros((50, 3))))  # duplicates only
+
+
+@pytest.mark.parametrize(
+    "name, eps, max_dim",
+    [
+        ("cube2", 0.5, 1),
+        ("cube2", 0.3, 1),
+        ("cube3", 0.75, 1),
+        ("cube3", 0.6, 2),
+        ("circle", 0.5, 1),
+    ],
+)
+def test_sparse_rips_estimate_bounds_gudhi_within_a_factor(name, eps, max_dim):
+    """The model against gudhi's own count: never below 0.8 of it, never 5 times above."""
+    rng = np.random.default_rng(1)
+    X = {
+        "cube2": rng.random((800, 2)),
+        "cube3": rng.random((300, 3)),
+        "circle": circle_in(800, 30),
+    }[name]
+    dim = min(intrinsic_dimension(X), X.shape[1])
+    estimate = sparse_rips_simplices(len(X), dim, eps, max_dim)
+    count = gudhi_sparse_count(max_dim, eps, points=X)
+    assert 0.8 <= estimate / count <= 5.0, (estimate, count)
+
+
+def test_sparse_rips_estimate_of_a_distance_matrix():
+    X = np.random.default_rng(2).random((400, 2))
+    D = np.linalg.norm(X[:, None] - X[None], axis=2)
+    count = gudhi_sparse_count(1, 0.5, distance_matrix=D)
+    estimate = sparse_rips_estimate(400, intrinsic_dimension(distances=D), 0.5, 1, matrix=True)
+    assert 0.8 <= estimate.bytes / (count * 110 + 4 * 400**2) <= 5.0
+    assert "gudhi's copy of the distance matrix" in estimate.describe()
+
+
+def test_too_large_sparse_rips_is_refused_before_it_is_built(memory):
+    memory(1 * GiB)
+    X = np.random.default_rng(0).random((200_000, 3))
+    for call, kwargs in ((F.build_filtration, {"kind": "sparse-rips"}), (tp.persistence, {})):
+        message, seconds = refused(call, X, epsilon=0.5, **kwargs)
+        assert seconds < 2.0
+        assert message.startswith(
+            "sparse Rips (epsilon 0.5) H1 on 200000 points of dimension 3 needs about"
+        )
+        assert "simplices (110 bytes each, gudhi)" in message and "80% of the 1.0 GiB" in message
+        assert re.search(r"larger --sparse EPS.*--threshold T.*--max-dim.*--sample N", message)
+    # a threshold bounds the complex: no estimate is made, as for Rips
+    assert F.build_filtration(X, "sparse-rips", epsilon=0.5, threshold=0.01).n_vertices == 200_000
+
+
+def test_sparse_rips_of_a_low_dimensional_set_in_a_big_space_is_counted_at_its_dimension(memory):
+    memory(4 * GiB)
+    X = circle_in(10_000, 768)
+    assert F.build_filtration(X, "sparse-rips", epsilon=0.5).n_vertices == 10_000
+    cube = np.random.default_rng(0).random((10_000, 12))
+    message, _ = refused(F.build_filtration, cube, "sparse-rips", epsilon=0.5)
+    assert "10000 points of dimension" in message
+
+
+def test_sparse_rips_refuses_a_non_euclidean_matrix_too_large_before_computing_it(memory):
+    memory(200 * 2**20)
+    X = np.random.default_rng(0).random((5000, 3))
+    message, seconds = refused(F.sparse_rips, X, 0.5, metric="cityblock")
+    assert seconds < 0.5
+    assert message.startswith(
+        "the cityblock distances of 5000 points needs about 190.7 MiB for the matrix"
+    )
+    assert "euclidean metric" in message
+
+
+def test_too_large_sparse_rips_exits_2_from_the_cli(tmp_path, memory, capsys):
+    memory(1 * GiB)
+    np.save(tmp_path / "x.npy", np.random.default_rng(0).random((200_000, 3)))
+    out = tmp_path / "out"
+    code = cli.main(["analyze", str(tmp_path / "x.npy"), "--sparse", "0.5", "-o", str(out), "-q"])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert err.count("\n") == 1 and "sparse Rips (epsilon 0.5) H1 on 200000 points" in err
+
+
+# -- weighted Rips -----------------------------------------------------------------------------
+
+
+def collapsed_count(filt, max_dim: int) -> int:
+    """Simplices of the tree rips_gudhi reduces for a filtration with vertex values."""
+    ranked = B.rank_flag(filt)
+    st = gudhi.SimplexTree()
+    st.insert_batch(np.arange(ranked.n)[None, :], ranked.vertex_ranks().astype(float))
+    st.insert_edges_from_coo_matrix(ranked.rank_matrix(dense=False))
+    st.collapse_edges()
+    st.expansion(max_dim + 1)
+    return st.num_simplices()
+
+
+@pytest.mark.parametrize(
+    "d, n, max_dim, how",
+    [
+        (2, 400, 1, "uniform"),
+        (3, 300, 1, "uniform"),
+        (3, 300, 1, "dtm"),
+        (3, 200, 2, "uniform"),
+        (5, 200, 1, "uniform"),
+    ],
+)
+def test_weighted_rips_estimate_bounds_the_collapsed_tree(d, n, max_dim, how):
+    """The model against the simplices gudhi keeps: never below, never 5 times above."""
+    rng = np.random.default_rng(d)
+    X = rng.random((n, d))
+    filt = F.dtm(X) if how == "dtm" else F.weighted_rips(X, 0.05 * rng.random(n))
+    count = collapsed_count(filt, max_dim)
+    assert 1.0 <= weighted_rips_simplices(n, d, max_dim) / count <= 5.0, count
+
+
+def test_weighted_rips_that_would_not_finish_is_refused_before_it_is_built(memory):
+    memory(2**50)
+    rng = np.random.default_rng(0)
+    X = rng.random((6000, 3))
+    for kind, kwargs in (("weighted-rips", {"weights": rng.random(6000)}), ("dtm", {})):
+        message, seconds = refused(F.build_filtration, X, kind, **kwargs)
+        assert seconds < 2.0
+        assert message.startswith("weighted Rips H1 on 6000 points in R^3 needs about")
+        assert "after the edge collapse" in message and "longer than the 10 min allowed" in message
+        assert re.search(r"--threshold T.*--max-dim 0.*--sample N", message)
+        assert F.build_filtration(X, kind, max_dim=0, **kwargs).n_vertices == 6000  # a tree
+    # a distance matrix with vertex values: no dimension, counted as every subset
+    memory(4 * GiB)
+    D = np.random.default_rng(1).random((1500, 1500))
+    D = D + D.T
+    message, _ = refused(F.build_filtration, D, "rips", metric="precomputed")
+    assert message.startswith("weighted Rips H1 on 1500 points needs about")
+    np.fill_diagonal(D, 0.0)
+    assert F.build_filtration(D, "rips", metric="precomputed").n_vertices == 1500
