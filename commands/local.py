@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import json
 import tempfile
+from numbers import Integral
 from pathlib import Path
 
 import numpy as np
@@ -113,7 +114,8 @@ def local_features(
     ----------
     lt : LocalTopology
         Fitted; fitted on a ``.npy`` path, each worker memory-maps that file instead of
-        receiving the datastore (a remote cluster's workers must see the path).
+        receiving the datastore (a remote cluster's workers must see the path); fitted on an
+        array, every task carries a copy of it.
     queries : array of shape (n_queries, d), optional
         None: every datastore point against the rest.
     workers : int
@@ -137,17 +139,20 @@ def local_features(
     >>> bool((local_features(lt, chunk_size=7) == lt.transform(None)).all())
     True
     """
+    from sklearn.utils.validation import check_is_fitted
+
     from tda_pipe.pipelines.batch import _executor, _threads_per_worker
 
-    if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
+    check_is_fitted(lt, "datastore_")
+    if isinstance(chunk_size, bool) or not isinstance(chunk_size, Integral) or chunk_size < 1:
         raise InputError(f"chunk_size must be an integer >= 1, got {chunk_size!r}")
     Q = None if queries is None else check_points(queries, "queries", min_points=1)
     n = len(lt.datastore_) if Q is None else len(Q)
     threads = _threads_per_worker(workers, scheduler)
-    starts = range(0, n, chunk_size)
+    size = int(chunk_size)
     jobs = [
-        (lt, lo, min(lo + chunk_size, n), None if Q is None else Q[lo : lo + chunk_size], threads)
-        for lo in starts
+        (lt, lo, min(lo + size, n), None if Q is None else Q[lo : lo + size], threads)
+        for lo in range(0, n, size)
     ]
     rows: list[np.ndarray | None] = [None] * len(jobs)
     with _executor(workers, scheduler) as execute:
