@@ -8,13 +8,18 @@ folder), our persistence stage alone (``tda_pipe.persistence(X, 1)``), and gudhi
 gudhi, ours, ...) and the medians are printed. Diagrams of ours and gudhi's are compared in
 the same run (:func:`compare`): bars longer than 1e-9 and the bottleneck distance.
 
-    python benchmarks/bench_scale.py                      # 1e4, 1e5, 1e6 points
-    python benchmarks/bench_scale.py --sizes 10000 100000 --rounds 3
-    python benchmarks/bench_scale.py --quick              # 5000 and 20000 points
-    python benchmarks/bench_scale.py --no-gudhi           # ours only (gudhi needs ~11 GB at 1e6)
+Embedding rows: 10^4 and 10^5 vectors in R^768 (:func:`embedded_torus`, a flat torus mapped
+isometrically into R^768, plus noise), through ``analyze`` and our persistence stage with
+default options, which take Rips on maxmin landmarks: each row prints the landmarks, their
+cover radius eps and the bound 2 eps on the bottleneck distance to Rips of all the vectors.
+gudhi has no route of its own there (exact Rips of 10^4 vectors is 5e7 edges and 1.7e11
+triangles), so that column is left out.
 
-Other rows (embeddings in R^768, say) plug in through :func:`measure`, :func:`analyze_row`
-and :func:`print_table`: a row is a name, a size and its :class:`Run` figures.
+    python benchmarks/bench_scale.py                      # all rows: R^3 1e4-1e6, R^768 1e4-1e5
+    python benchmarks/bench_scale.py --rows r3 --sizes 10000 100000 --rounds 3
+    python benchmarks/bench_scale.py --rows r768 --embedding-sizes 10000
+    python benchmarks/bench_scale.py --quick              # 5000 and 20000 points in R^3
+    python benchmarks/bench_scale.py --no-gudhi           # ours only (gudhi needs ~11 GB at 1e6)
 """
 
 from __future__ import annotations
@@ -77,6 +82,17 @@ def torus(n: int, seed: int = 0) -> np.ndarray:
     return X + rng.normal(0, 0.05, X.shape)
 
 
+def embedded_torus(n: int, dim: int = 768, noise: float = 1e-3, seed: int = 0) -> np.ndarray:
+    """A flat torus (circles of radius 1 and 0.5, ``(cos u, sin u, cos v / 2, sin v / 2)`` in
+    R^4) mapped into R^``dim`` by a random orthonormal 4-frame (an isometry), plus Gaussian
+    noise of ``noise`` a coordinate: the shape of an embedding set with a known H1 of rank 2."""
+    rng = np.random.default_rng(seed)
+    u, v = rng.uniform(0, 2 * np.pi, (2, n))
+    flat = np.column_stack([np.cos(u), np.sin(u), 0.5 * np.cos(v), 0.5 * np.sin(v)])
+    frame, _ = np.linalg.qr(rng.standard_normal((dim, 4)))
+    return flat @ frame.T + rng.normal(0, noise, (n, dim))
+
+
 def analyze_row(path: Path, work: Path) -> Run:
     """``tda-pipe analyze PATH`` with default options, its cache in an empty folder."""
     cache = tempfile.mkdtemp(dir=work)
@@ -94,7 +110,8 @@ start = time.perf_counter()
 d = tp.persistence(X, 1)
 seconds = time.perf_counter() - start
 np.savez(sys.argv[2], *d)
-print(json.dumps({"seconds": seconds, "backend": d.backend}))
+print(json.dumps({"seconds": seconds, "backend": d.backend, "filtration": d.filtration,
+                  "approximation": d.approximation, "bars": [len(x) for x in d]}))
 """
 
 _GUDHI = """
@@ -167,17 +184,70 @@ def print_table(rows: list[tuple[str, int, dict[str, Run]]]) -> None:
     """One line per (name, size): each measured column's wall time and peak memory."""
     for name, n, runs in rows:
         cells = "  ".join(f"{col}: {run.cell()}" for col, run in runs.items())
-        print(f"{name:<10} n={n:<8} {cells}")
+        print(f"{name:<11} n={n:<8} {cells}")
+
+
+def print_growth(rows: list[tuple[str, int, dict[str, Run]]]) -> None:
+    """Growth exponents of wall time and peak memory between consecutive sizes, per row kind
+    and column (nothing where each kind has one size)."""
+    header = "\ngrowth exponents between consecutive sizes (cost ~ n^k):"
+    for name in dict.fromkeys(name for name, _, _ in rows):
+        for col in ("analyze", "ours", "gudhi"):
+            pairs = [(n, r[col]) for nm, n, r in rows if nm == name and r.get(col)]
+            pairs = [(n, run) for n, run in pairs if run.status == 0]
+            if len(pairs) > 1:
+                print(header)
+                header = ""
+                ns = [n for n, _ in pairs]
+                print(
+                    f"  {name:<11} {col:<8} time {growth(ns, [r.wall for _, r in pairs])}"
+                    f"   memory {growth(ns, [r.peak for _, r in pairs])}"
+                )
+
+
+def embedding_rows(sizes: list[int], rounds: int, work: Path) -> list:
+    """``analyze`` and our persistence stage on :func:`embedded_torus` sets, with the
+    approximation the default route states."""
+    rows = []
+    for n in sizes:
+        path = work / f"embedding_{n}.npy"
+        np.save(path, embedded_torus(n))
+        runs: dict[str, list[Run]] = {"analyze": [], "ours": []}
+        for _ in range(rounds):
+            runs["analyze"].append(analyze_row(path, work))
+            runs["ours"].append(persistence_row(_OURS, path, work / "ours.npz"))
+        path.unlink()
+        medians = {col: median_run(r) for col, r in runs.items()}
+        rows.append(("torus R^768", n, medians))
+        print_table(rows[-1:])
+        report = medians["ours"].report
+        approx = report.get("approximation") or {}
+        print(
+            f"    persistence stage inside: {report.get('seconds', math.nan):.1f} s "
+            f"({report.get('filtration')}, {report.get('backend')}; bars by dimension "
+            f"{report.get('bars')}); {approx.get('n_landmarks')} landmarks, cover radius eps "
+            f"{approx.get('cover_radius', math.nan):.4g}, bottleneck bound 2 eps "
+            f"{approx.get('bottleneck_bound', math.nan):.4g}",
+            flush=True,
+        )
+    return rows
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--rows", nargs="+", choices=("r3", "r768"), default=["r3", "r768"], help="row kinds"
+    )
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
+    parser.add_argument(
+        "--embedding-sizes", type=int, nargs="+", default=[10_000, 100_000], help="R^768 rows"
+    )
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--quick", action="store_true", help="5000 and 20000 points")
     parser.add_argument("--no-gudhi", action="store_true", help="leave gudhi out")
     args = parser.parse_args()
     sizes = [5000, 20_000] if args.quick else sorted(args.sizes)  # auto: alpha above 2000
+    sizes = sizes if "r3" in args.rows else []
     print(f"{os.cpu_count()} cores; one fresh process per figure; medians of {args.rounds} rounds")
     rows, ratios = [], []
     with tempfile.TemporaryDirectory() as tmp:
@@ -210,16 +280,9 @@ def main() -> None:
                     + compare(work / "ours.npz", work / "gudhi.npz")
                 )
             print(line, flush=True)
-    if len(rows) > 1:
-        print("\ngrowth exponents between consecutive sizes (cost ~ n^k):")
-        for col in ("analyze", "ours", "gudhi"):
-            pairs = [(n, r[col]) for _, n, r in rows if col in r and r[col].status == 0]
-            if len(pairs) > 1:
-                ns = [n for n, _ in pairs]
-                print(
-                    f"  {col:<8} time {growth(ns, [r.wall for _, r in pairs])}"
-                    f"   memory {growth(ns, [r.peak for _, r in pairs])}"
-                )
+        if "r768" in args.rows:
+            rows += embedding_rows(sorted(args.embedding_sizes), args.rounds, work)
+    print_growth(rows)
     if ratios:
         print("persistence time ours / gudhi: " + ", ".join(f"n={n}: {r:.2f}" for n, r in ratios))
 
