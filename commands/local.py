@@ -141,21 +141,21 @@ def local_features(
     """
     from sklearn.utils.validation import check_is_fitted
 
-    from tda_pipe.pipelines.batch import _executor, _threads_per_worker
+    from tda_pipe.pipelines.batch import executor, threads_per_worker
 
     check_is_fitted(lt, "datastore_")
     if isinstance(chunk_size, bool) or not isinstance(chunk_size, Integral) or chunk_size < 1:
         raise InputError(f"chunk_size must be an integer >= 1, got {chunk_size!r}")
     Q = None if queries is None else check_points(queries, "queries", min_points=1)
     n = len(lt.datastore_) if Q is None else len(Q)
-    threads = _threads_per_worker(workers, scheduler)
+    threads = threads_per_worker(workers, scheduler)
     size = int(chunk_size)
     jobs = [
         (lt, lo, min(lo + size, n), None if Q is None else Q[lo : lo + size], threads)
         for lo in range(0, n, size)
     ]
     rows: list[np.ndarray | None] = [None] * len(jobs)
-    with _executor(workers, scheduler) as execute:
+    with executor(workers, scheduler) as execute:
         for i, part in execute(_chunk, jobs):
             rows[i] = part
     return np.vstack(rows)

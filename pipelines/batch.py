@@ -52,7 +52,7 @@ from tda_pipe.pipelines.runner import RUN_FILE, StageError, run_pipeline
 from tda_pipe.pipelines.spec import PipelineSpec, parse_spec
 from tda_pipe.pipelines.stages import OutputFiles
 
-__all__ = ["BatchReport", "find_inputs", "run_batch"]
+__all__ = ["BatchReport", "executor", "find_inputs", "run_batch", "threads_per_worker"]
 
 FAILURES_FILE = "failures.jsonl"
 TABLE_FILE = "features.parquet"
@@ -208,8 +208,10 @@ def _is_done(folder: Path, digest: str) -> dict | None:
 
 
 @contextmanager
-def _executor(workers: int, scheduler: str | None) -> Iterator[Callable]:
-    """``submit(fn, *args) -> iterator of results as they finish`` on Dask, or in process."""
+def executor(workers: int, scheduler: str | None) -> Iterator[Callable]:
+    """Where a batch's jobs run: ``execute(fn, jobs)`` yields ``(index, fn(*jobs[index]))`` as
+    each finishes, in this process (``workers=0``, no scheduler), on a Dask ``LocalCluster``
+    of ``workers`` single-threaded processes, or on the running cluster at ``scheduler``."""
     if workers == 0 and scheduler is None:
 
         def run_here(fn: Callable, jobs: list[tuple]) -> Iterator[tuple[int, dict]]:
@@ -250,7 +252,9 @@ def _executor(workers: int, scheduler: str | None) -> Iterator[Callable]:
             cluster.close()
 
 
-def _threads_per_worker(workers: int, scheduler: str | None) -> int:
+def threads_per_worker(workers: int, scheduler: str | None) -> int:
+    """The threads (BLAS, ``n_jobs``) each worker of :func:`executor` may use: this machine's
+    cores shared among the local workers, one on a remote cluster (its size is unknown)."""
     cores = os.cpu_count() or 1
     if scheduler is not None:
         return 1
@@ -432,13 +436,13 @@ def _run_locked(
             continue
         todo.append(i)
     start = time.perf_counter()
-    n_threads = _threads_per_worker(workers, scheduler)
+    n_threads = threads_per_worker(workers, scheduler)
     shared = (str(cache.root), cache.enabled, n_threads, overwrite)
     jobs = [
         (spec.to_dict(), spec.source, str(inputs[i]), str(out / names[i]), *shared) for i in todo
     ]
     try:
-        with _executor(workers if todo else 0, scheduler) as execute:
+        with executor(workers if todo else 0, scheduler) as execute:
             for k, outcome in execute(process_input, jobs):
                 i = todo[k]
                 for template, message in outcome["warnings"].items():
