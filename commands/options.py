@@ -565,4 +565,4 @@ class LocalOptions(JobOptions):
     def check(self) -> None:
         """Also LocalTopology's own checks (feature names, ...)."""
         super().check()
-        self.transformer()._check_params()
+        self.transformer().check_params()

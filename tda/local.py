@@ -65,7 +65,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
@@ -79,7 +78,7 @@ from tda_pipe.tda.mst import dense_prim
 from tda_pipe.tda.neighbors import check_knn_inputs, knn
 from tda_pipe.tda.sampling import random_rows
 from tda_pipe.tda.singularity import AnnulusGrid, annulus_pairs, ball_scores
-from tda_pipe.tda.validation import check_points
+from tda_pipe.tda.validation import check_int, check_points, check_real
 
 __all__ = ["DEFAULT_FEATURES", "FEATURES", "LocalTopology", "neighbourhood_diagrams"]
 
@@ -327,7 +326,7 @@ class LocalTopology(TransformerMixin, BaseEstimator):
         -------
         self
         """
-        self._check_params()
+        self.check_params()
         self.datastore_path_ = None
         if isinstance(X, (str, os.PathLike)):
             self.datastore_path_ = str(X)
@@ -455,38 +454,29 @@ class LocalTopology(TransformerMixin, BaseEstimator):
 
     # -- the work -------------------------------------------------------------------------
 
-    def _check_params(self) -> None:
-        def integer(name: str, low: int, high: int | None = None) -> None:
-            value = getattr(self, name)
-            ok = not isinstance(value, bool) and isinstance(value, Integral) and value >= low
-            if not ok or (high is not None and value > high):
-                bound = f">= {low}" if high is None else f"from {low} to {high}"
-                raise InputError(f"{name} must be an integer {bound}, got {value!r}")
-
-        integer("max_dim", 0, 2)
-        integer("steps", 1)
-        integer("fit_sample", 1)
-        integer("block_size", 1)
-        integer("dim", 1)
-        integer("seed", 0)
-        if self.n_jobs == 0 or not isinstance(self.n_jobs, Integral):
-            raise InputError(f"n_jobs must be an integer >= 1 or -1, got {self.n_jobs!r}")
+    def check_params(self) -> None:
+        """Raise :class:`~tda_pipe.errors.InputError` for a parameter out of range (what
+        :meth:`fit` checks first; ``k`` against the datastore in :meth:`fit` itself)."""
+        check_int(self.max_dim, "max_dim", low=0, high=2)
+        for name in ("steps", "fit_sample", "block_size", "dim"):
+            check_int(getattr(self, name), name, low=1)
+        check_int(self.seed, "seed", low=0)
+        if self.n_jobs != -1:
+            check_int(self.n_jobs, "n_jobs (or -1, every core)", low=1)
         unknown = [f for f in self.features if f not in FEATURES]
         if unknown or not self.features or isinstance(self.features, str):
             raise InputError(
                 f"features must be a non-empty sequence of {', '.join(FEATURES)}; "
                 f"got {self.features!r}"
             )
-        if self.radius is not None and not (
-            isinstance(self.radius, Real) and np.isfinite(self.radius) and self.radius > 0
-        ):
-            raise InputError(f"radius must be a finite number > 0 or None, got {self.radius!r}")
-        p = self.wasserstein_order
-        if not isinstance(p, Real) or not p >= 1 or not np.isfinite(p):
-            raise InputError(f"wasserstein_order must be a finite number >= 1, got {p!r}")
+        if self.radius is not None:
+            check_real(self.radius, "radius (or None)", low=0, low_open=True)
+        check_real(self.wasserstein_order, "wasserstein_order", low=1)
         res = tuple(self.image_resolution)
-        if len(res) != 2 or not all(isinstance(r, Integral) and r >= 1 for r in res):
+        if len(res) != 2:
             raise InputError(f"image_resolution must be two integers >= 1, got {res!r}")
+        for r in res:
+            check_int(r, "each of image_resolution", low=1)
 
     def _diagrams(self, Q: np.ndarray, dist: np.ndarray, idx: np.ndarray) -> list[Diagrams]:
         """Diagrams of each query's neighbourhood (neighbours beyond ``radius`` made copies

@@ -175,7 +175,10 @@ def test_feature_names_and_shape():
         (lambda X: LocalTopology(k=5).fit(np.where(X > 1, np.nan, X)), "datastore has .* NaN"),
         (lambda X: LocalTopology(k=5).fit(X).transform(X[:3] * np.nan), "queries has .* NaN"),
         (lambda X: LocalTopology(features=("images",)).fit(X), "features must be"),
-        (lambda X: LocalTopology(max_dim=3).fit(X), "max_dim must be an integer from 0 to 2"),
+        (
+            lambda X: LocalTopology(max_dim=3).fit(X),
+            r"max_dim must be an integer in \[0, 2\], not 3",
+        ),
         (lambda X: LocalTopology(k=5, features=("euclidicity",), dim=4).fit(X), "dim=4"),
     ],
 )
