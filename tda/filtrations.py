@@ -129,8 +129,9 @@ NUMPY_DIFFERENCES = 1 << 21
 
 def euclidean_matrix(X: np.ndarray) -> np.ndarray:
     """Euclidean distances between the rows of ``X``, exact: each the square root of summed
-    squared differences (no dot-product form, whose cancellation gives duplicate points a
-    distance of 1e-8), so ``D[i, j] == D[j, i]`` and duplicates are 0 bit for bit.
+    squared differences in coordinate order (no dot-product form, whose cancellation gives
+    duplicate points a distance of 1e-8): the bits of scipy's ``cdist``, ``D[i, j] == D[j, i]``
+    and duplicates exactly 0.
 
     Examples
     --------
@@ -143,8 +144,12 @@ def euclidean_matrix(X: np.ndarray) -> np.ndarray:
         from scipy.spatial.distance import cdist
 
         return cdist(X, X)
-    diff = X[:, None, :] - X[None, :, :]
-    return np.sqrt(np.einsum("ijk,ijk->ij", diff, diff))
+    squares = X[:, None, :] - X[None, :, :]
+    squares *= squares
+    total = np.zeros((n, n))
+    for k in range(d):  # summed in coordinate order, as cdist sums: the same bits
+        total += squares[:, :, k]
+    return np.sqrt(total)
 
 
 def _sparse_to_dense(D) -> np.ndarray:
