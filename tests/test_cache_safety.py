@@ -474,3 +474,127 @@ def test_diagrams_keep_their_cycles_and_approximation_through_the_cache(tmp_path
     assert back.cycle_dims == (1,)
     np.testing.assert_array_equal(back.cycles(1)[0].simplices, [[0, 1], [1, 2], [0, 2]])
     assert back.approximation == {"method": "landmarks", "bound": 0.25}
+
+
+# -- the codec's checks of each part, one malformed entry each (found by mutation testing) -------
+def _entry_of(tmp_path, value):
+    cache = StageCache(tmp_path / "cache", version="test")
+    key = cache.key("stage", {}, [])
+    cache.put(key, {"out": value})
+    [entry] = entries(tmp_path / "cache")
+    return cache, key, entry
+
+
+def _edit_out(change):
+    """An edit of the entry's document: ``change(node)`` on the stored output's node."""
+
+    def edit(document, arrays):
+        document["outputs"]["out"] = change(document["outputs"]["out"], arrays)
+
+    return edit
+
+
+def _with(node, path, new):
+    """``node`` with the sub-node at ``path`` (keys and indices into ``"v"``) replaced."""
+    inner = node
+    for step in path[:-1]:
+        inner = inner["v"][step]
+    inner["v"][path[-1]] = new
+    return node
+
+
+def _float_bytes(node, arrays):
+    arrays[node["a"]] = np.zeros(3)  # bytes stored as a float array
+    return node
+
+
+def _wrong_mesh_vertices(node, arrays):
+    return _with(node, ("mesh", 0), {"t": "list", "v": [1, 2]})
+
+
+_NODE_DAMAGES = {
+    "a file that is not bytes": (
+        OutputFiles({"a.txt": b"x"}),
+        _edit_out(lambda n, a: _with(n, ("files", 0), ["a.txt", 3])),
+        "OutputFiles must map file names to bytes",
+    ),
+    "mesh vertices not an array": (
+        "mesh",
+        _edit_out(_wrong_mesh_vertices),
+        "a mesh is stored as vertex and face arrays",
+    ),
+    "an edge whose last part is not its attributes": (
+        nx.Graph([(0, 1)]),
+        _edit_out(lambda n, a: _with(n, ("edges", 0), {"t": "tuple", "v": [0, 1, 5]})),
+        "stored as tuples ending in their attributes",
+    ),
+    "a node of three parts": (
+        nx.Graph([(0, 1)]),
+        _edit_out(
+            lambda n, a: _with(n, ("nodes", 0), {"t": "tuple", "v": [0, 1, {"t": "dict", "v": []}]})
+        ),
+        "nodes or edges have the wrong length",
+    ),
+    "the document as an array": (
+        np.arange(3),
+        _edit_out(lambda n, a: {"t": "array", "a": "document"}),
+        "no array 'document' in the archive",
+    ),
+    "bytes of floats": (b"abc", _edit_out(_float_bytes), "bytes are stored as a 1-d uint8 array"),
+    "a path that is a list": (
+        Path("x"),
+        _edit_out(lambda n, a: {"t": "path", "v": ["x"]}),
+        "unknown type tag 'path'",
+    ),
+    "a dict stored as a dict": (
+        {"k": 1},
+        _edit_out(lambda n, a: {"t": "dict", "v": {"k": 1}}),
+        "unknown type tag 'dict'",
+    ),
+    "a dict item of three parts": (
+        {"k": 1},
+        _edit_out(lambda n, a: {"t": "dict", "v": [["k", 1, 2]]}),
+        "a dict is stored as [key, value] pairs",
+    ),
+}
+
+
+@pytest.mark.parametrize("damage", _NODE_DAMAGES)
+def test_a_malformed_part_is_a_miss_that_names_it(tmp_path, caplog, damage):
+    value, edit, reason = _NODE_DAMAGES[damage]
+    if isinstance(value, str) and value == "mesh":
+        np.save(tmp_path / "m.npy", np.zeros((3, 3)))
+        value = load(tmp_path / "m.npy")
+        value.mesh = trimesh.creation.box()
+    cache, key, entry = _entry_of(tmp_path, value)
+    _rewrite(entry, edit)
+    caplog.clear()
+    assert cache.get(key) is None
+    [warning] = warnings_of(caplog)
+    assert reason in warning, warning
+
+
+def test_a_mesh_comes_back_as_read_duplicate_vertices_included(tmp_path):
+    """trimesh merges duplicate vertices unless told not to; a mesh read from a file keeps them."""
+    box = trimesh.creation.box()
+    vertices = np.vstack([box.vertices, box.vertices[:2]])  # two duplicates, unreferenced
+    mesh = trimesh.Trimesh(vertices=vertices, faces=box.faces, process=False)
+    np.save(tmp_path / "m.npy", vertices)
+    loaded = load(tmp_path / "m.npy")
+    loaded.mesh = mesh
+    back = round_trip(loaded, tmp_path)
+    np.testing.assert_array_equal(np.asarray(back.mesh.vertices), vertices)
+    np.testing.assert_array_equal(np.asarray(back.mesh.faces), np.asarray(box.faces))
+
+
+def test_the_default_cache_folder_follows_xdg(monkeypatch, tmp_path):
+    from tda_pipe.pipelines.cache import default_cache_dir
+
+    monkeypatch.delenv("TDA_PIPE_CACHE_DIR", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert default_cache_dir() == tmp_path / "xdg" / "tda-pipe"
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert default_cache_dir() == tmp_path / "home" / ".cache" / "tda-pipe"
+    monkeypatch.setenv("TDA_PIPE_CACHE_DIR", str(tmp_path / "own"))
+    assert default_cache_dir() == tmp_path / "own"
