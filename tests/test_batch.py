@@ -16,6 +16,7 @@ import pytest
 
 from tda_pipe.cli import main
 from tda_pipe.datasets.collection import read_collection, shape_collection, write_collection
+from tda_pipe.errors import InputError
 from tda_pipe.pipelines.batch import find_inputs, result_names, run_batch
 from tda_pipe.pipelines.spec import load_spec
 
@@ -137,6 +138,16 @@ def test_inputs_from_a_glob_and_a_generated_dataset(tmp_path, shapes):
         "x_csv",
         "y",
     ]
+    # the same stem and extension in three folders: numbered from 2
+    same = [Path("a/x.npy"), Path("b/x.npy"), Path("c/x.npy")]
+    assert result_names(same) == ["x_npy", "x_npy_2", "x_npy_3"]
+
+
+@pytest.mark.parametrize("source", ["shapes:per_class", "shapes:colour=1", "shapes:=3"])
+def test_a_generated_dataset_with_a_bad_argument_is_one_line(tmp_path, source):
+    with pytest.raises(InputError, match="write shapes:per_class=N,n_points=N") as err:
+        find_inputs(source, tmp_path)
+    assert "\n" not in str(err.value) and not (tmp_path / "inputs").exists()
 
 
 _KILL_SCRIPT = """
