@@ -29,9 +29,10 @@ differences (zero differences dropped). The ablation rows run on the first
 ``--ablation-seeds`` seeds of the first setting only (compute).
 
 Seeds used while choosing the method and its options: 100-102 (the epochs and
-``filtration_epochs`` defaults), then 100, 101, 103 and 104 (the geometry inputs, a larger
-filtration learning rate, training the filtration from the first epoch, a wider PersLay
-grid); seeds 0-5 were seen in earlier tables. The reported seeds (200-209 by default) were
+``filtration_epochs`` defaults), then 100, 101, 103 and 104 (the geometry inputs, a 10x and
+30x larger step for the correction, training it from the first epoch, a wider PersLay grid and
+head, the DeepSets embedding beside the diagrams, fixed geometric corrections of DTM; none was
+adopted); seeds 0-5 were seen in earlier tables. The reported seeds (200-209 by default) were
 not looked at before the table was made.
 
     python studies/filtration_learning.py                     # 10 seeds, both settings
