@@ -158,19 +158,13 @@ def mst_h0(filt: RipsFiltration) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 def dense_prim(D: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Prim's algorithm from vertex 0 on a dense ``(n, n)`` matrix of edge values.
 
-    Returns what :func:`prim_order` does (the joining order and values) and the parents. Ties
-    go to the smaller index, and a parent changes only for a strictly smaller value, on both
-    paths: numba's compiled loop (:func:`_compiled_prim`, where numba is installed) and the
-    numpy one (:func:`prim_order`). Measured on 256 x 256 (2 cores, load average 9 from other
-    work, one thread): compiled 0.5-0.7 ms, numpy 2.9-4.3 ms (n steps of a few numpy calls).
+    Returns what :func:`prim_order` does (the joining order and values) and the parents, the
+    same ties too (to the smaller index; a parent changes only for a strictly smaller value),
+    from numba's compiled loop (:func:`_compiled_prim`). Measured on 256 x 256 (2 cores, load
+    average 9 from other work, one thread): compiled 0.5-0.7 ms, :func:`prim_order` 2.9-4.3 ms
+    (n steps of a few numpy calls).
     """
-    D = np.ascontiguousarray(D, dtype=np.float64)
-    kernel = _compiled_prim()
-    if kernel is not None:
-        return kernel(D)
-    parent = np.empty(len(D), dtype=np.int64)
-    order, values = prim_order(D.__getitem__, len(D), parent)
-    return order, values, parent
+    return _compiled_prim()(np.ascontiguousarray(D, dtype=np.float64))
 
 
 def dense_mst_edges(D: np.ndarray) -> np.ndarray:
@@ -216,9 +210,7 @@ def _prim_loop(D: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 @functools.cache
 def _compiled_prim():
-    """:func:`_prim_loop` compiled by numba (cached on disk), or ``None`` without numba."""
-    try:
-        import numba
-    except ImportError:
-        return None
+    """:func:`_prim_loop` compiled by numba (cached on disk; imported when first needed)."""
+    import numba
+
     return numba.njit(cache=True, nogil=True)(_prim_loop)

@@ -7,16 +7,21 @@ from scipy.sparse.csgraph import connected_components, minimum_spanning_tree
 from scipy.spatial.distance import cdist
 
 from tda_pipe.tda import mst
-from tda_pipe.tda.mst import dense_mst_edges, dense_prim, prim
+from tda_pipe.tda.mst import dense_mst_edges, dense_prim, prim, prim_order
+
+
+def _numpy_prim(D: np.ndarray):
+    """dense_prim's result from :func:`prim_order`, the numpy Prim of point clouds' H0."""
+    parent = np.empty(len(D), dtype=np.int64)
+    order, values = prim_order(D.__getitem__, len(D), parent)
+    return order, values, parent
 
 
 @pytest.fixture(params=["compiled", "numpy"])
 def path(request, monkeypatch):
-    """Run a test on numba's compiled Prim (skipped without numba) and on the numpy one."""
-    if request.param == "compiled":
-        pytest.importorskip("numba")
-    else:
-        monkeypatch.setattr(mst, "_compiled_prim", lambda: None)
+    """Run a test on dense_prim (numba's compiled loop) and on prim_order in its place."""
+    if request.param == "numpy":
+        monkeypatch.setattr(mst, "_compiled_prim", lambda: _numpy_prim)
     return request.param
 
 
@@ -77,16 +82,12 @@ def test_dense_prim_equals_scipy_on_ties_and_duplicates(levels, path):
         np.testing.assert_array_equal(np.sort(values[1:]), _scipy_values(D))
 
 
-def test_compiled_and_numpy_prim_give_the_same_tree(monkeypatch):
-    pytest.importorskip("numba")
+def test_compiled_and_numpy_prim_give_the_same_tree():
     rng = np.random.default_rng(0)
     for D in (cdist(*[rng.standard_normal((300, 5))] * 2), rng.integers(0, 3, (300, 300)) * 1.0):
         D = np.minimum(D, D.T)
-        compiled = dense_prim(D)
-        monkeypatch.setattr(mst, "_compiled_prim", lambda: None)
-        for a, b in zip(compiled, dense_prim(D)):
+        for a, b in zip(dense_prim(D), _numpy_prim(D)):
             np.testing.assert_array_equal(a, b)
-        monkeypatch.undo()
 
 
 def test_dense_prim_of_a_disconnected_matrix(path):
