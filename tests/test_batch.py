@@ -17,7 +17,7 @@ import pytest
 from tda_pipe.cli import main
 from tda_pipe.datasets.collection import read_collection, shape_collection, write_collection
 from tda_pipe.errors import InputError
-from tda_pipe.pipelines.batch import find_inputs, result_names, run_batch
+from tda_pipe.pipelines.batch import executor, find_inputs, result_names, run_batch
 from tda_pipe.pipelines.spec import load_spec
 
 FAST = ["report.figures=false"]
@@ -88,6 +88,14 @@ def test_local_dask_cluster_gives_the_in_process_table(tmp_path, shapes):
     assert strip(_table(tmp_path / "dask" / "features.parquet")) == strip(
         _table(tmp_path / "here" / "features.parquet")
     )
+
+
+def test_the_executor_runs_in_process_only_without_workers_and_scheduler():
+    with executor(0, None) as execute:
+        assert dict(execute(os.getpid, [(), ()])) == {0: os.getpid(), 1: os.getpid()}
+    with executor(1, None) as execute:  # a LocalCluster of one worker process
+        pids = dict(execute(os.getpid, [(), ()]))
+    assert sorted(pids) == [0, 1] and os.getpid() not in pids.values()
 
 
 def test_batch_on_an_existing_cluster_by_its_address(tmp_path, shapes):
