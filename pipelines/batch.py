@@ -146,7 +146,7 @@ def process_input(
     cache_root: str | None,
     use_cache: bool,
     n_threads: int,
-    overwrite: bool = False,
+    overwrite: bool,
 ) -> dict:
     """Run one input (on a worker): ``{"status", "error", "stage", "row", "warnings"}``, never
     raising. ``warnings`` maps each warning's format string to its first message: the batch

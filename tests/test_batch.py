@@ -17,7 +17,13 @@ import pytest
 from tda_pipe.cli import main
 from tda_pipe.datasets.collection import read_collection, shape_collection, write_collection
 from tda_pipe.errors import InputError
-from tda_pipe.pipelines.batch import executor, find_inputs, result_names, run_batch
+from tda_pipe.pipelines.batch import (
+    executor,
+    find_inputs,
+    result_names,
+    run_batch,
+    threads_per_worker,
+)
 from tda_pipe.pipelines.spec import load_spec
 
 FAST = ["report.figures=false"]
@@ -93,9 +99,21 @@ def test_local_dask_cluster_gives_the_in_process_table(tmp_path, shapes):
 def test_the_executor_runs_in_process_only_without_workers_and_scheduler():
     with executor(0, None) as execute:
         assert dict(execute(os.getpid, [(), ()])) == {0: os.getpid(), 1: os.getpid()}
-    with executor(1, None) as execute:  # a LocalCluster of one worker process
-        pids = dict(execute(os.getpid, [(), ()]))
-    assert sorted(pids) == [0, 1] and os.getpid() not in pids.values()
+    with executor(1, None) as execute:  # a LocalCluster of one single-threaded process
+        # the process a job runs in and its worker's threads (a lambda: pickled by value)
+        job = lambda: (os.getpid(), __import__("distributed").get_worker().state.nthreads)  # noqa: E731
+        where = dict(execute(job, [(), ()]))  # two equal jobs: both run
+    assert sorted(where) == [0, 1] and len(set(where.values())) == 1
+    [(pid, threads)] = set(where.values())
+    assert pid != os.getpid() and threads == 1
+
+
+def test_threads_per_worker_share_the_cores(monkeypatch):
+    monkeypatch.setattr(os, "cpu_count", lambda: 8)
+    assert [threads_per_worker(w, None) for w in (0, 1, 3, 16)] == [8, 8, 2, 1]
+    assert threads_per_worker(4, "tcp://10.0.0.1:8786") == 1  # a remote cluster's size is unknown
+    monkeypatch.setattr(os, "cpu_count", lambda: None)
+    assert threads_per_worker(2, None) == 1
 
 
 def test_batch_on_an_existing_cluster_by_its_address(tmp_path, shapes):
