@@ -26,7 +26,7 @@ from scipy import sparse
 import tda_pipe as tp
 from tda_pipe.commands.stages import diagram_features
 from tda_pipe.datasets import LoadedInput, circle, load
-from tda_pipe.pipelines.cache import StageCache
+from tda_pipe.pipelines.cache import StageCache, code_version
 from tda_pipe.pipelines.runner import run_pipeline
 from tda_pipe.pipelines.spec import parse_spec
 from tda_pipe.pipelines.stages import OutputFiles
@@ -598,3 +598,43 @@ def test_the_default_cache_folder_follows_xdg(monkeypatch, tmp_path):
     assert default_cache_dir() == tmp_path / "home" / ".cache" / "tda-pipe"
     monkeypatch.setenv("TDA_PIPE_CACHE_DIR", str(tmp_path / "own"))
     assert default_cache_dir() == tmp_path / "own"
+
+
+def test_clear_removes_abandoned_writes_and_counts_entries_only(tmp_path):
+    cache = StageCache(tmp_path / "cache", version="test")
+    keys = [cache.key("s", {"i": i}, []) for i in range(2)]
+    for key in keys:
+        cache.put(key, {"x": np.arange(1000)})
+    abandoned = tmp_path / "cache" / keys[0][:2] / f".{keys[0]}.x1y2.tmp"  # a killed write
+    abandoned.write_bytes(b"half an entry")
+    held = cache.size()
+    files = [tmp_path / "cache" / key[:2] / f"{key}.npz" for key in keys]
+    assert held == (2, sum(f.stat().st_size for f in files))
+    assert cache.clear() == held  # the abandoned write goes too, but is not an entry
+    assert not abandoned.exists() and cache.size() == (0, 0)
+
+
+def test_keys_do_not_depend_on_the_order_parameters_are_given_in(tmp_path):
+    cache = StageCache(tmp_path / "cache", version="test")
+    assert cache.key("s", {"a": 1, "b": [2, 3]}, ["k"]) == cache.key(
+        "s", {"b": [2, 3], "a": 1}, ["k"]
+    )
+    assert cache.key("s", {"a": 1}, []) != cache.key("s", {"a": 2}, [])
+    assert StageCache(tmp_path / "c").version == code_version()  # the default: this code's
+
+
+def test_outputs_not_keyed_by_names_and_a_document_of_floats_are_refused(tmp_path, caplog):
+    cache = StageCache(tmp_path / "cache", version="test")
+    key = cache.key("s", {}, [])
+    cache.put(key, {1: np.arange(3)})  # outputs are keyed by artifact name
+    assert entries(tmp_path / "cache") == [] and cache.get(key) is None
+    cache.put(key, {"x": np.arange(3)})
+    [entry] = entries(tmp_path / "cache")
+    with np.load(entry) as archive:
+        arrays = {name: archive[name] for name in archive.files}
+    arrays["document"] = arrays["document"].astype(np.float64)
+    np.savez(entry.with_suffix(".tmp.npz"), **arrays)
+    entry.with_suffix(".tmp.npz").replace(entry)
+    caplog.clear()
+    assert cache.get(key) is None
+    assert "document" in warnings_of(caplog)[0]
