@@ -359,10 +359,14 @@ def available_memory() -> int:
 
 
 def format_bytes(n: float) -> str:
-    """Human-readable size: ``format_bytes(3 * 2**30) == '3.0 GiB'``."""
+    """Human-readable size, in powers of ten beyond 10^5 TiB (estimates of hopeless requests).
+
+    >>> format_bytes(3 * 2**30), format_bytes(1e40)
+    ('3.0 GiB', '9.1e+27 TiB')
+    """
     units = ("B", "KiB", "MiB", "GiB", "TiB")
     i = 0
     while n >= 1024 and i < len(units) - 1:
         n /= 1024
         i += 1
-    return f"{n:.1f} {units[i]}"
+    return f"{n:.1f} {units[i]}" if n < 1e5 else f"{n:.1e} {units[i]}"
