@@ -30,13 +30,13 @@ from pydantic import Field
 from tda_pipe.datasets import LoadedInput, load
 from tda_pipe.errors import InputError
 from tda_pipe.pipelines.stages import OutputFiles, StageParams, stage
-from tda_pipe.tda.diagrams import Diagrams, bottleneck, wasserstein
 from tda_pipe.tda._vectorization import (  # the features' arithmetic, without scikit-learn
     BettiCurve,
     PersistenceImage,
     PersistenceLandscape,
     SummaryStatistics,
 )
+from tda_pipe.tda.diagrams import Diagrams, bottleneck, wasserstein
 from tda_pipe.tda.filtrations import KINDS, Filtration, build_filtration
 from tda_pipe.tda.persistence import ALL_BACKENDS, persistence
 from tda_pipe.tda.plotting import plot_barcode, plot_diagram, png_bytes

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from tda_pipe.tda.diagrams import Diagrams
 from tda_pipe.tda._vectorization import persistence_entropy, total_persistence
+from tda_pipe.tda.diagrams import Diagrams
 
 __all__ = ["default_scales", "summarize"]
 

@@ -31,8 +31,8 @@ import math
 import networkx as nx
 import numpy as np
 
-from tda_pipe.tda.diagrams import Diagrams
 from tda_pipe.tda._vectorization import persistence_entropy, total_persistence
+from tda_pipe.tda.diagrams import Diagrams
 from tda_pipe.tda.filtrations import lower_star_graph
 from tda_pipe.tda.persistence import persistence
 
