@@ -491,7 +491,10 @@ def _ripser_gudhi(matrix, max_dim: int, coeff: int) -> list[np.ndarray]:
             homology_coeff_field=coeff,
         )
         return rp.fit_transform([matrix])[0]
-    from gudhi._ripser_ext import _full, _sparse
+    try:
+        from gudhi._ripser_ext import _full, _sparse  # gudhi 3.12 and later
+    except ImportError:  # gudhi 3.11: the last with macOS wheels for Python 3.10
+        from gudhi._ripser import _full, _sparse
 
     n = matrix.shape[0]
     top = min(max_dim, max(0, n - 3))  # as RipsPersistence: no higher class on n points
