@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import signal
 import subprocess
@@ -229,3 +230,25 @@ def test_batch_and_datasets_commands(tmp_path, capsys):
     assert "no input files found" in capsys.readouterr().err
     assert main(["batch", str(tmp_path / "s"), "--pipeline", str(tmp_path / "nope.yaml")]) == 2
     assert "no such pipeline file" in capsys.readouterr().err
+
+
+def test_a_batch_into_a_new_nested_folder_and_not_over_anothers_without_overwrite(tmp_path):
+    cloud, other = tmp_path / "c.npy", tmp_path / "d.npy"
+    np.save(cloud, np.random.default_rng(0).normal(size=(40, 2)))
+    np.save(other, np.random.default_rng(1).normal(size=(40, 2)))
+    out = tmp_path / "a" / "b" / "out"
+    report = run_batch(load_spec(None, FAST), cloud, out, workers=0)
+    assert report.done == ["c"] and report.seconds >= 0
+    before = sorted(p.name for p in out.iterdir())
+    with pytest.raises(InputError, match="overwrite"):  # the default: another batch's folder
+        run_batch(load_spec(None, FAST), other, out, workers=0)
+    assert sorted(p.name for p in out.iterdir()) == before
+    assert run_batch(load_spec(None, FAST), other, out, workers=0, overwrite=True).done == ["d"]
+
+
+def test_each_kind_of_warning_is_said_once_with_how_many_more_inputs(caplog):
+    from tda_pipe.pipelines.batch import _say_warnings
+
+    with caplog.at_level(logging.WARNING, logger="tda_pipe"):
+        _say_warnings({"a %s": ["a of x"], "b %s": ["b of x", "b of y", "b of z"]})
+    assert [r.getMessage() for r in caplog.records] == ["a of x", "b of x (and 2 more inputs)"]
