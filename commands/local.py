@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import json
 import tempfile
-from numbers import Integral
 from pathlib import Path
 
 import numpy as np
@@ -49,7 +48,7 @@ from tda_pipe.errors import InputError
 from tda_pipe.pipelines.stages import OutputFiles, stage
 from tda_pipe.tda.local import LocalTopology
 from tda_pipe.tda.plotting import png_bytes
-from tda_pipe.tda.validation import check_points
+from tda_pipe.tda.validation import check_int, check_points
 
 __all__ = [
     "LocalOptions",
@@ -144,12 +143,10 @@ def local_features(
     from tda_pipe.pipelines.batch import executor, threads_per_worker
 
     check_is_fitted(lt, "datastore_")
-    if isinstance(chunk_size, bool) or not isinstance(chunk_size, Integral) or chunk_size < 1:
-        raise InputError(f"chunk_size must be an integer >= 1, got {chunk_size!r}")
+    size = check_int(chunk_size, "chunk_size", low=1)
     Q = None if queries is None else check_points(queries, "queries", min_points=1)
     n = len(lt.datastore_) if Q is None else len(Q)
     threads = threads_per_worker(workers, scheduler)
-    size = int(chunk_size)
     jobs = [
         (lt, lo, min(lo + size, n), None if Q is None else Q[lo : lo + size], threads)
         for lo in range(0, n, size)
@@ -207,14 +204,9 @@ def _datastore_digest(params: LocalParams) -> bytes:
 )
 def local_stage(params: LocalParams, data: LoadedInput) -> dict:
     """Local-topology features of every point: features.parquet, summary.json, local.png."""
-    opts = LocalOptions(**params.model_dump())
     if data.kind != "points":
         raise InputError(f"local takes a point cloud, not {data.kind}")
-    if opts.datastore is None:
-        files = local_features_table(None, data.array, opts)
-    else:
-        files = local_features_table(data.array, _points(Path(opts.datastore)), opts)
-    return {"local": OutputFiles(files)}
+    return {"local": OutputFiles(_files_of(data.array, LocalOptions(**params.model_dump())))}
 
 
 def default_out_dir(path: Path) -> Path:
@@ -255,12 +247,15 @@ def run_local(
     out_dir = Path(out) if out is not None else default_out_dir(path)
     source = f"{path}" if opts.datastore is None else f"{path} against {opts.datastore}"
     check_out_dir(out_dir, "local", source, overwrite=overwrite)
-    points = _points(path)
-    if opts.datastore is None:
-        files = local_features_table(None, points, opts)
-    else:
-        files = local_features_table(points, _points(Path(opts.datastore)), opts)
+    files = _files_of(_points(path), opts)
     return write_folder(out_dir, files, "local", source, overwrite=overwrite)
+
+
+def _files_of(points: np.ndarray, opts: LocalOptions) -> dict[str, bytes]:
+    """The results files of ``points`` against ``opts.datastore``, or each against the rest."""
+    if opts.datastore is None:
+        return local_features_table(None, points, opts)
+    return local_features_table(points, _points(Path(opts.datastore)), opts)
 
 
 def _points(path: Path) -> np.ndarray:
