@@ -328,15 +328,14 @@ def _artifact_of(kind: type) -> _Artifact | None:
 
 
 @cache
-def _artifact_tags() -> dict[str, _Artifact]:
-    return {artifact.tag: artifact for artifact in _artifact_types().values()}
+def _artifact_tags(library: str | None) -> dict[str, _Artifact]:
+    """The project's artifacts (``library`` None), or one library's, by tag."""
+    types = _artifact_types() if library is None else _library_types(library)
+    return {artifact.tag: artifact for artifact in types.values()}
 
 
 def _artifact_tagged(tag: str) -> _Artifact | None:
-    library = _library_of(tag)
-    if library is None:
-        return _artifact_tags().get(tag)
-    return next((a for a in _library_types(library).values() if a.tag == tag), None)
+    return _artifact_tags(_library_of(tag)).get(tag)
 
 
 def _allowed(part: Any, types: tuple[type | str, ...]) -> bool:

@@ -144,7 +144,7 @@ def _gram(points: np.ndarray) -> np.ndarray:
 
 def _mst_values(D: np.ndarray) -> np.ndarray:
     """``(B, n - 1)`` edge values of a minimum spanning tree of each ``D[b]``, ascending
-    (:func:`~tda_pipe.tda.mst.dense_prim`, compiled by numba where it is installed)."""
+    (:func:`~tda_pipe.tda.mst.dense_prim`, numba's compiled Prim)."""
     values = np.stack([dense_prim(d)[1][1:] for d in D])
     values.sort(axis=1)
     return values
