@@ -4,6 +4,7 @@ cover its line, and count the bugs the suite catches.
     python benchmarks/mutation.py                       # every mutant of the core modules
     python benchmarks/mutation.py --sample 30 --jobs 2  # 30 random mutants a module, 2 workers
     python benchmarks/mutation.py --modules tda/diagrams.py losses/mst_length.py
+    python benchmarks/mutation.py --modules tda/cycles.py --coverage-map /tmp/map.json
 
 The last commit (``git archive HEAD``) is unpacked in a temporary folder as the package
 ``tda_pipe``, put first on ``PYTHONPATH``, so the working tree is never touched. One coverage
@@ -265,6 +266,40 @@ def coverage_map(
     return lines, seconds
 
 
+def saved_coverage_map(
+    package: Path, tests: list[str], saved: Path | None
+) -> tuple[dict[str, dict[int, set[str]]], dict[str, float]]:
+    """:func:`coverage_map`, read from ``saved`` when it was written for the same commit and
+    test files (several runs over different modules then share one coverage run), else
+    computed and written there."""
+    commit = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.strip()
+    key = {"commit": commit, "tests": sorted(tests)}
+    if saved is not None and saved.is_file():
+        data = json.loads(saved.read_text())
+        if data.get("key") == key:
+            print(f"coverage map of {commit[:10]} read from {saved}", flush=True)
+            lines = {
+                path: {int(line): set(ids) for line, ids in per_line.items()}
+                for path, per_line in data["lines"].items()
+            }
+            return lines, defaultdict(float, data["seconds"])
+    print("coverage run of the default suite ...", flush=True)
+    lines, seconds = coverage_map(package, tests)
+    if saved is not None:
+        data = {
+            "key": key,
+            "lines": {
+                path: {str(line): sorted(ids) for line, ids in per_line.items()}
+                for path, per_line in lines.items()
+            },
+            "seconds": seconds,
+        }
+        saved.write_text(json.dumps(data))
+    return lines, seconds
+
+
 def _test_functions(package: Path) -> dict[str, str]:
     """Coverage's context names (``module.function``) to pytest node ids (``file::function``)."""
     out = {}
@@ -386,6 +421,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=1, help="mutants run at once")
     parser.add_argument("--timeout", type=float, default=180.0, help="seconds a mutant")
     parser.add_argument("--json", type=Path, default=None, help="write every outcome here")
+    parser.add_argument(
+        "--coverage-map",
+        type=Path,
+        default=None,
+        help="keep the coverage run here and reuse it while the commit and --tests are the same",
+    )
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.serve:
@@ -395,8 +436,7 @@ def main(argv: list[str] | None = None) -> int:
     work = Path(tempfile.mkdtemp(prefix="tda-mutation-"))
     try:
         first = make_copy(work / "0")
-        print("coverage run of the default suite ...", flush=True)
-        covered, seconds = coverage_map(first, args.tests)
+        covered, seconds = saved_coverage_map(first, args.tests, args.coverage_map)
         copies = [first] + [make_copy(work / str(i)) for i in range(1, args.jobs)]
         workers = [Worker(package) for package in copies]
         rng = random.Random(args.seed)
