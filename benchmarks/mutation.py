@@ -10,7 +10,8 @@ The last commit (``git archive HEAD``) is unpacked in a temporary folder as the 
 ``tda_pipe``, put first on ``PYTHONPATH``, so the working tree is never touched. One coverage
 run of the default suite records which test functions execute each line; each mutant then
 runs only those tests (``pytest -x``, the docstring examples last), and is *killed* when
-they fail or exceed the time limit, *survives* when they pass, and is *uncovered* when no test
+they fail, *timed out* (counted as killed) when they run past ``--timeout`` and three times
+their unmutated time plus 30 s, *survives* when they pass, and is *uncovered* when no test
 runs its line (counted as surviving).
 
 The mutation operators are written here (no mutation library is used): comparison flips
@@ -28,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import hashlib
 import json
 import os
 import random
@@ -47,6 +49,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 TARGETS = ("tda", "losses", "datasets/readers.py", "pipelines/cache.py", "pipelines/batch.py")
 SLOW_LAST = ("tests/test_docstrings.py",)
+SKIP_IN_KEY = ("benchmarks/", "studies/", "docs/", "README.md")
 # imported once by each worker, before it forks a child per mutant (never tda_pipe itself)
 PRELOAD = (
     "numpy", "scipy.sparse", "scipy.spatial", "scipy.optimize", "scipy.stats", "sklearn.base",
@@ -269,17 +272,20 @@ def coverage_map(
 def saved_coverage_map(
     package: Path, tests: list[str], saved: Path | None
 ) -> tuple[dict[str, dict[int, set[str]]], dict[str, float]]:
-    """:func:`coverage_map`, read from ``saved`` when it was written for the same commit and
-    test files (several runs over different modules then share one coverage run), else
-    computed and written there."""
-    commit = subprocess.run(
-        ["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
-    ).stdout.strip()
-    key = {"commit": commit, "tests": sorted(tests)}
+    """:func:`coverage_map`, read from ``saved`` when it was written for the same sources and
+    tests (at the last commit) and the same ``tests``, so that runs over different modules
+    share one coverage run; else computed and written there."""
+    listing = subprocess.run(
+        ["git", "ls-tree", "-r", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.splitlines()
+    # the sources and tests, not this script or the studies
+    kept = "\n".join(line for line in listing if not line.split("\t")[-1].startswith(SKIP_IN_KEY))
+    commit = hashlib.sha1(kept.encode()).hexdigest()
+    key = {"sources": commit, "tests": sorted(tests)}
     if saved is not None and saved.is_file():
         data = json.loads(saved.read_text())
         if data.get("key") == key:
-            print(f"coverage map of {commit[:10]} read from {saved}", flush=True)
+            print(f"coverage map read from {saved}", flush=True)
             lines = {
                 path: {int(line): set(ids) for line, ids in per_line.items()}
                 for path, per_line in data["lines"].items()
@@ -384,10 +390,13 @@ def run_mutant(
     target = worker.package / mutant.path
     original = target.read_text()
     ordered = sorted(tests, key=lambda t: (t.split("::")[0] in SLOW_LAST, seconds.get(t, 0.0), t))
+    # a mutant is timed out only well beyond what its tests take unmutated: a long test set
+    # that merely needs its time is not a kill
+    limit = max(timeout, 3 * sum(seconds.get(t, 0.0) for t in tests) + 30)
     start = time.perf_counter()
     try:
         target.write_text(mutant.apply(original))
-        status = worker.run(ordered, timeout)
+        status = worker.run(ordered, limit)
     finally:
         target.write_text(original)
     return Outcome(mutant, status, time.perf_counter() - start)
@@ -419,13 +428,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sample", type=int, default=None, help="mutants a module, at random")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--jobs", type=int, default=1, help="mutants run at once")
-    parser.add_argument("--timeout", type=float, default=180.0, help="seconds a mutant")
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=60.0,
+        help="seconds a mutant at least (3x its tests' time + 30 s when more)",
+    )
     parser.add_argument("--json", type=Path, default=None, help="write every outcome here")
     parser.add_argument(
         "--coverage-map",
         type=Path,
         default=None,
-        help="keep the coverage run here and reuse it while the commit and --tests are the same",
+        help="keep the coverage run here; reused while the sources, tests and --tests are the same",
     )
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
