@@ -7,6 +7,7 @@ import pkgutil
 import pytest
 
 import tda_pipe
+from tda_pipe.pipelines import stages
 
 MODULES = sorted(m.name for m in pkgutil.walk_packages(tda_pipe.__path__, "tda_pipe."))
 WITH_EXAMPLES = {
@@ -22,11 +23,27 @@ def test_the_main_entry_points_have_examples():
     assert WITH_EXAMPLES <= set(MODULES)
 
 
+def run_examples(name: str) -> doctest.TestResults:
+    """The examples of one module, by module path (a package may export a function of the same
+    name as the module). A stage an example registers (``pipelines.stages``) is removed after
+    it, so that it is not listed or run by the tests that follow."""
+    module = importlib.import_module(name)
+    before = dict(stages._REGISTRY)
+    try:
+        return doctest.testmod(module, optionflags=doctest.ELLIPSIS)
+    finally:
+        stages._REGISTRY.clear()
+        stages._REGISTRY.update(before)
+
+
 @pytest.mark.parametrize("name", MODULES)
 def test_docstring_examples_run(name):
-    # by module path: a package may export a function of the same name as the module
-    module = importlib.import_module(name)
-    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
+    result = run_examples(name)
     assert result.failed == 0
     if name in WITH_EXAMPLES:
         assert result.attempted > 0
+
+
+def test_a_stage_registered_by_an_example_is_gone_after_it():
+    assert run_examples("tda_pipe.pipelines.stages").attempted > 0
+    assert "scale-example" not in stages.registered_stages()
