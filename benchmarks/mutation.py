@@ -9,10 +9,11 @@ cover its line, and count the bugs the suite catches.
 The last commit (``git archive HEAD``) is unpacked in a temporary folder as the package
 ``tda_pipe``, put first on ``PYTHONPATH``, so the working tree is never touched. One coverage
 run of the default suite records which test functions execute each line; each mutant then
-runs only those tests (``pytest -x``, the docstring examples last), and is *killed* when
-they fail, *timed out* (counted as killed) when they run past ``--timeout`` and three times
-their unmutated time plus 30 s, *survives* when they pass, and is *uncovered* when no test
-runs its line (counted as surviving).
+runs only those tests (``pytest -x``, the fastest first, the docstring examples last; with
+``--budget S`` only the fastest, up to S seconds of them, which can only lower the score). It
+is *killed* when they fail, *timed out* (counted as killed) when they run past ``--timeout``
+and three times their unmutated time plus 30 s, *survives* when they pass, and is
+*uncovered* when no test runs its line (counted as surviving).
 
 The mutation operators are written here (no mutation library is used): comparison flips
 (``<`` / ``<=``, ``==`` / ``!=``, ``in`` / ``not in``, ``is`` / ``is not``), arithmetic swaps
@@ -30,6 +31,7 @@ from __future__ import annotations
 import argparse
 import ast
 import hashlib
+import itertools
 import json
 import os
 import random
@@ -383,13 +385,22 @@ def serve() -> None:
 
 
 def run_mutant(
-    worker: Worker, mutant: Mutant, tests: set[str], seconds: dict[str, float], timeout: float
+    worker: Worker,
+    mutant: Mutant,
+    tests: set[str],
+    seconds: dict[str, float],
+    timeout: float,
+    budget: float | None = None,
 ) -> Outcome:
     if not tests:
         return Outcome(mutant, "uncovered", 0.0)
     target = worker.package / mutant.path
     original = target.read_text()
     ordered = sorted(tests, key=lambda t: (t.split("::")[0] in SLOW_LAST, seconds.get(t, 0.0), t))
+    if budget is not None:  # the fastest tests, up to ``budget`` seconds of them (at least one)
+        spent = list(itertools.accumulate(seconds.get(t, 0.0) for t in ordered))
+        ordered = ordered[: max(1, sum(s <= budget for s in spent))]
+        tests = set(ordered)
     # a mutant is timed out only well beyond what its tests take unmutated: a long test set
     # that merely needs its time is not a kill
     limit = max(timeout, 3 * sum(seconds.get(t, 0.0) for t in tests) + 30)
@@ -434,6 +445,12 @@ def main(argv: list[str] | None = None) -> int:
         default=60.0,
         help="seconds a mutant at least (3x its tests' time + 30 s when more)",
     )
+    parser.add_argument(
+        "--budget",
+        type=float,
+        default=None,
+        help="run only the fastest covering tests, up to this many seconds of them (default: all)",
+    )
     parser.add_argument("--json", type=Path, default=None, help="write every outcome here")
     parser.add_argument(
         "--coverage-map",
@@ -468,7 +485,7 @@ def main(argv: list[str] | None = None) -> int:
             worker = free.pop()
             try:
                 tests = _tests_of_line(covered.get(mutant.path, {}), mutant.line)
-                return run_mutant(worker, mutant, tests, seconds, args.timeout)
+                return run_mutant(worker, mutant, tests, seconds, args.timeout, args.budget)
             finally:
                 free.append(worker)
 
