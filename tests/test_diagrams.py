@@ -87,3 +87,79 @@ def test_distances_over_dimensions_use_every_shared_dimension_and_only_those():
     assert wasserstein(a, b, dim=1, order=2.0) == pytest.approx(1.0)
     with pytest.raises(InputError, match="dimension"):
         bottleneck(a, b, dim=2)
+
+
+def _two_dims() -> list[np.ndarray]:
+    return [np.array([[0.0, 1.0], [0.0, np.inf]]), np.array([[0.5, 0.7]])]
+
+
+@pytest.mark.parametrize(
+    "pairs",
+    [
+        [(np.zeros(2), np.zeros(2))],  # one dimension of pairs for two of points
+        [(np.zeros(1), np.zeros(2)), (np.zeros(1), np.zeros(1))],  # births short in H0
+        [(np.zeros(2), np.zeros(1)), (np.zeros(1), np.zeros(1))],  # deaths short in H0
+        [(np.zeros(2), np.zeros(2)), (np.zeros(1), np.zeros(2))],  # deaths long in H1
+    ],
+)
+def test_pairs_must_match_every_diagram_point(pairs):
+    with pytest.raises(ValueError, match="one \\(birth, death\\) row pair per diagram point"):
+        Diagrams(_two_dims(), pairs)
+
+
+def test_matching_pairs_and_cycles_are_kept():
+    pairs = [(np.array([0, 1]), np.array([2, -1])), (np.array([3]), np.array([4]))]
+    cycles = [None, [np.array([[0, 1], [1, 2], [0, 2]])]]
+    d = Diagrams(_two_dims(), pairs, cycles=cycles)
+    np.testing.assert_array_equal(d.pairs[0][1], [2, -1])
+    assert d.cycle_dims == (1,) and d.cycles(1)[0].simplices.shape == (3, 2)
+
+
+@pytest.mark.parametrize(
+    "cycles",
+    [
+        [None],  # one dimension of cycles for two of points
+        [None, []],  # no cycle for H1's one point
+        [[np.zeros((1, 2))], None],  # one cycle for H0's two points
+    ],
+)
+def test_cycles_must_match_every_diagram_point(cycles):
+    with pytest.raises(ValueError, match="one array per diagram point"):
+        Diagrams(_two_dims(), cycles=cycles)
+
+
+def test_defaults_of_most_persistent_filter_and_from_dict():
+    h1 = [[0.0, 0.0], [0.1, 0.1], *([0.0, 1.0 + k] for k in range(7)), [0.3, 0.5]]
+    d = Diagrams([[[0.0, np.inf]], h1])
+    # five rows by default, longest first
+    np.testing.assert_array_equal(d.most_persistent(1)[:, 1], [7, 6, 5, 4, 3])
+    # by default only classes of zero lifetime go
+    assert [len(x) for x in d.filter()] == [1, 8]
+    # a dict without "coeff" is of Z/2
+    assert Diagrams.from_dict({"diagrams": {"h0": [[0.0, None]]}}).coeff == 2
+
+
+def test_cycles_of_every_dimension_and_several_classes_survive_save_and_load(tmp_path):
+    dgms = [[[0.0, 1.0], [0.0, 2.0]], [[0.5, 0.9], [0.6, 1.2]], np.empty((0, 2))]
+    cycles = [
+        [np.array([[0], [1]]), np.array([[2]])],
+        [np.array([[0, 1], [1, 2], [0, 2]]), np.array([[3, 4], [4, 5], [5, 6], [3, 6]])],
+        [],
+    ]
+    back = Diagrams.load(Diagrams(dgms, cycles=cycles).save(tmp_path / "c.npz"))
+    assert back.cycle_dims == (0, 1, 2)
+    for p in range(3):
+        got = back.cycle_arrays[p]
+        assert len(got) == len(cycles[p])
+        for z, want in zip(got, cycles[p]):
+            np.testing.assert_array_equal(z, want)
+    with np.load(tmp_path / "c.npz") as raw:  # an empty dimension still has rows of p + 1
+        assert raw["h2_cycles"].shape == (0, 3)
+
+
+def test_load_never_unpickles(tmp_path):
+    rows = np.empty(1, dtype=object)
+    rows[0] = [0.0, 1.0]
+    np.savez(tmp_path / "p.npz", h0=rows)
+    with pytest.raises(InputError, match="p.npz: cannot read diagrams"):
+        Diagrams.load(tmp_path / "p.npz")
