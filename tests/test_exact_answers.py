@@ -134,6 +134,21 @@ def test_bottleneck_equals_brute_force_on_tied_small_diagrams():
     assert checked > 1200
 
 
+
+def test_bottleneck_by_maximum_flow_equals_brute_force(monkeypatch):
+    """The maximum-flow probe (used above 40 000 vertex pairs) on the tied small diagrams, every
+    probe forced through it; gudhi's first guess made useless, so that the search halves."""
+    import gudhi
+
+    from tda_pipe.tda import diagrams
+
+    monkeypatch.setattr(diagrams, "_DENSE_MATCHING", 0)
+    monkeypatch.setattr(gudhi, "bottleneck_distance", lambda x, y, e=None: 0.0)
+    rng = np.random.default_rng(7)
+    for _ in range(300):
+        a, b = random_diagram(rng, 4, False), random_diagram(rng, 4, False)
+        assert bottleneck(Diagrams([a]), Diagrams([b])) == brute_bottleneck(a, b), (a, b)
+
 def test_bottleneck_within_e_and_independent_of_gudhis_guess(monkeypatch):
     """``e > 0`` gives an upper bound less than ``e`` above the exact value; gudhi's value is
     only the first probe: a wrong one (too small, too large, NaN) changes nothing."""
