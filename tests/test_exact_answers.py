@@ -134,6 +134,24 @@ def test_bottleneck_equals_brute_force_on_tied_small_diagrams():
     assert checked > 1200
 
 
+def test_bottleneck_equals_brute_force_when_one_point_sets_it():
+    """Continuous diagrams, where the distance is often the cost that one point cannot avoid
+    (its nearest partner, or the diagonal): the search must still try that value."""
+    a = np.array([[1.1510326627856502, 1.8461553344437616], [2.9425060163286902, 2.99162980736]])
+    b = np.array(
+        [
+            [1.1667642719373115, 2.0653401917128202],
+            [0.40528951506723365, 2.164465020582245],
+            [0.930725626676867, 1.5760629674271778],
+            [1.4575060764953673, 2.6684635030470005],
+        ]
+    )
+    assert bottleneck(Diagrams([a]), Diagrams([b])) == brute_bottleneck(a, b)
+    rng = np.random.default_rng(8)
+    for _ in range(400):
+        a, b = (np.sort(rng.random((rng.integers(0, 5), 2)) * 3, axis=1) for _ in range(2))
+        assert bottleneck(Diagrams([a]), Diagrams([b])) == brute_bottleneck(a, b), (a, b)
+
 
 def test_bottleneck_by_maximum_flow_equals_brute_force(monkeypatch):
     """The maximum-flow probe (used above 40 000 vertex pairs) on the tied small diagrams, every
@@ -148,6 +166,7 @@ def test_bottleneck_by_maximum_flow_equals_brute_force(monkeypatch):
     for _ in range(300):
         a, b = random_diagram(rng, 4, False), random_diagram(rng, 4, False)
         assert bottleneck(Diagrams([a]), Diagrams([b])) == brute_bottleneck(a, b), (a, b)
+
 
 def test_bottleneck_within_e_and_independent_of_gudhis_guess(monkeypatch):
     """``e > 0`` gives an upper bound less than ``e`` above the exact value; gudhi's value is
