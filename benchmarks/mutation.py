@@ -368,6 +368,7 @@ def serve() -> None:
         request = json.loads(line)
         pid = os.fork()
         if pid == 0:
+            os.setpgid(0, 0)  # its own process group: whatever the tests start goes with it
             quiet = os.open(os.devnull, os.O_WRONLY)
             os.dup2(quiet, 1)
             os.dup2(quiet, 2)
@@ -375,6 +376,10 @@ def serve() -> None:
             code = pytest.main(["-x", "-q", "-p", "no:cacheprovider", *request["tests"]])
             os._exit(int(code))
         _, status = os.waitpid(pid, 0)
+        try:  # worker processes (joblib, dask) of a mutant stopped by the alarm
+            os.killpg(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
         if os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGALRM:
             outcome = "timeout"
         elif os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0:
