@@ -9,8 +9,9 @@ cover its line, and count the bugs the suite catches.
 The last commit (``git archive HEAD``) is unpacked in a temporary folder as the package
 ``tda_pipe``, put first on ``PYTHONPATH``, so the working tree is never touched. One coverage
 run of the default suite records which test functions execute each line; each mutant then
-runs only those tests (``pytest -x``, the fastest first, the docstring examples last; with
-``--budget S`` only the fastest, up to S seconds of them, which can only lower the score). It
+runs only those tests (``pytest -x``): the examples in the module's docstrings, then the
+others, the fastest first (with ``--budget S`` only the fastest, up to S seconds of them,
+which can only lower the score). It
 is *killed* when they fail, *timed out* (counted as killed) when they run past ``--timeout``
 and three times their unmutated time plus 30 s, *survives* when they pass, and is
 *uncovered* when no test runs its line (counted as surviving).
@@ -50,7 +51,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGETS = ("tda", "losses", "datasets/readers.py", "pipelines/cache.py", "pipelines/batch.py")
-SLOW_LAST = ("tests/test_docstrings.py",)
+DOCTESTS = "tests/test_docstrings.py::test_docstring_examples_run"
 SKIP_IN_KEY = ("benchmarks/", "studies/", "docs/", "README.md")
 # imported once by each worker, before it forks a child per mutant (never tda_pipe itself)
 PRELOAD = (
@@ -401,11 +402,17 @@ def run_mutant(
         return Outcome(mutant, "uncovered", 0.0)
     target = worker.package / mutant.path
     original = target.read_text()
-    ordered = sorted(tests, key=lambda t: (t.split("::")[0] in SLOW_LAST, seconds.get(t, 0.0), t))
+    # the module's own docstring examples first, instead of every module's
+    own = []
+    if DOCTESTS in tests:
+        tests = tests - {DOCTESTS}
+        own = [f"{DOCTESTS}[tda_pipe.{mutant.path.removesuffix('.py').replace('/', '.')}]"]
+    ordered = sorted(tests, key=lambda t: (seconds.get(t, 0.0), t))
     if budget is not None:  # the fastest tests, up to ``budget`` seconds of them (at least one)
         spent = list(itertools.accumulate(seconds.get(t, 0.0) for t in ordered))
         ordered = ordered[: max(1, sum(s <= budget for s in spent))]
-        tests = set(ordered)
+    ordered = own + ordered
+    tests = set(ordered)
     # a mutant is timed out only well beyond what its tests take unmutated: a long test set
     # that merely needs its time is not a kill
     limit = max(timeout, 3 * sum(seconds.get(t, 0.0) for t in tests) + 30)
