@@ -61,7 +61,7 @@ def _cannot(b: backends.Backend, filt: Filtration, max_dim: int, pairs: bool, co
 
 
 def _choose_backend(
-    filt: Filtration, backend: str, max_dim: int, return_pairs: bool, coeff: int = 2
+    filt: Filtration, backend: str, max_dim: int, return_pairs: bool, coeff: int
 ) -> str:
     if backend not in ALL_BACKENDS:
         raise InputError(f"unknown backend {backend!r}; choose one of {', '.join(ALL_BACKENDS)}")

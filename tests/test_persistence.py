@@ -354,6 +354,55 @@ def test_a_long_full_rips_computation_is_announced(caplog):
     assert not warned(163, 9)  # giotto-ph refuses it outright (InputError)
 
 
+def _equidistant(n: int) -> F.RipsFiltration:
+    """n points all at distance 1: every simplex lies within the enclosing radius."""
+    return F.rips(np.ones((n, n)) - np.eye(n), metric="precomputed")
+
+
+def test_the_rips_time_model_is_the_count_over_the_measured_rate():
+    import math
+
+    from tda_pipe.tda.persistence import rips_seconds
+
+    # top simplices per second by max_dim (halved per dimension above H4), relative speeds
+    rates = {2: 1.0e8, 3: 6.5e7, 4: 3.0e7, 5: 1.5e7, 6: 0.75e7}
+    speeds = {"giotto-ph": 1.0, "ripser": 0.35, "gudhi": 0.83, "mst": 1.0}  # others as giotto-ph
+    filt = _equidistant(40)
+    for max_dim, rate in rates.items():
+        for backend, speed in speeds.items():
+            seconds, count, share = rips_seconds(filt, max_dim, backend)
+            assert count == math.comb(40, max_dim + 2) and share == 1.0
+            assert seconds == pytest.approx(count / (rate * speed), rel=1e-12)
+    with pytest.raises(ValueError, match="no time model below H2"):
+        rips_seconds(filt, 1, "gudhi")
+
+
+def test_a_rips_computation_is_announced_from_30_estimated_seconds(caplog):
+    from tda_pipe.tda.persistence import _warn_if_slow
+
+    def warned(n: int) -> str:
+        caplog.clear()
+        with caplog.at_level("WARNING", logger="tda_pipe"):
+            _warn_if_slow(_equidistant(n), 2, "ripser")
+        return caplog.text
+
+    assert warned(399) == ""  # C(399, 4) at ripser.py's rate: 29.7 s
+    assert "will take about 30 s with ripser" in warned(400)  # 30.02 s
+    assert "within the enclosing radius" not in warned(400)  # all of them are
+
+
+def test_auto_takes_the_delaunay_alpha_route_from_20000_points():
+    from types import SimpleNamespace
+
+    from tda_pipe.tda.persistence import _choose_backend
+
+    def chosen(n: int) -> str:
+        filt = SimpleNamespace(kind="alpha", points=np.zeros((n, 3)), n_vertices=n)
+        return _choose_backend(filt, "auto", 2, False, 2)
+
+    assert chosen(19_999) == "gudhi" and chosen(20_000) == "delaunay"
+
+
 def test_an_absent_backend_is_one_line_naming_what_works(monkeypatch):
     from tda_pipe.tda import backends
 
