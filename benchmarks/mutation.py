@@ -428,8 +428,8 @@ def run_mutant(
 def _tests_of_line(lines: dict[int, set[str]], line: int) -> set[str]:
     """The tests that run ``line``; for a line inside a statement that spans several (coverage
     records its first line: a default value in a long signature), those of the nearest line
-    above it, up to 10 lines."""
-    for above in range(line, max(0, line - 10), -1):
+    above it, up to 30 lines (a signature of many parameters)."""
+    for above in range(line, max(0, line - 30), -1):
         if above in lines:
             return lines[above]
     return set()
