@@ -386,6 +386,10 @@ BAD = {
     "3-D": (lambda: rips_persistence(torch.zeros(3, 3, 3, dtype=torch.float64)), r"^x must have"),
     "one point": (lambda: rips_persistence(_f64([[0.0, 1.0]])), r"^x has 1 point.*at least 2"),
     "no points": (lambda: rips_persistence(torch.zeros(0, 3, dtype=torch.float64)), r"^x has 0"),
+    "no coordinates": (
+        lambda: rips_persistence(torch.zeros(4, 0, dtype=torch.float64)),
+        r"^x has points with 0 coordinates",
+    ),
     "max_dim 3": (lambda: rips_persistence(_X, 3), r"max_dim"),
     "max_dim -1": (lambda: rips_persistence(_X, -1), r"max_dim"),
     "integer tensor": (
@@ -485,6 +489,34 @@ def test_bad_input_raises_value_error_naming_the_argument(call, message):
     with pytest.raises(ValueError, match=message) as info:
         call()
     assert "\n" not in str(info.value)
+
+
+def test_finite_values_whose_sum_overflows_are_accepted():
+    """The non-finite check sums first (one pass) and looks entry by entry only when the sum
+    is not finite: float32 values near its maximum sum to inf and must still pass."""
+    x = torch.tensor([[3e38, 0.0], [3e38, 1.0]], dtype=torch.float32)
+    assert not torch.isfinite(x.sum())
+    assert differentiable.check_tensor(x, "x", 2) is x
+    x[1, 1] = float("nan")
+    with pytest.raises(ValueError, match="x has NaN or infinite values"):
+        differentiable.check_tensor(x, "x", 2)
+
+
+def test_rips_pairing_edges_defaults_to_h0_over_z2():
+    from tda_pipe.tda.differentiable import detached_squared_distances, rips_pairing_edges
+
+    rng = np.random.default_rng(0)
+    v = rng.normal(size=(300, 3))
+    v /= np.linalg.norm(v, axis=1, keepdims=True)
+    x, y, z = v.T  # RP^2 in R^4: its H1 differs over Z/2 and Z/3
+    D = detached_squared_distances(
+        torch.tensor(np.column_stack([x * y, x * z, y * z, x * x - y * y]))
+    )
+    np.testing.assert_array_equal(rips_pairing_edges(D), rips_pairing_edges(D, (0,), 2))
+    assert len(rips_pairing_edges(D)) == 299  # a spanning tree
+    h1 = rips_pairing_edges(D, (1,))
+    np.testing.assert_array_equal(h1, rips_pairing_edges(D, (1,), 2))
+    assert not np.array_equal(h1, rips_pairing_edges(D, (1,), 3))
 
 
 # -- CUDA ----------------------------------------------------------------------------------
