@@ -543,6 +543,16 @@ def test_rips_pairing_edges_are_the_births_and_finite_deaths_ripser_finds(dims):
     np.testing.assert_allclose(np.sort(lengths), np.sort(want), rtol=1e-6, atol=1e-6)
 
 
+def test_an_empty_dimension_is_an_empty_two_column_tensor_in_the_graph():
+    x = torch.tensor([[0.0, 0.0], [1.0, 0.0], [3.0, 0.0]], dtype=torch.float64, requires_grad=True)
+    for d in (
+        rips_persistence(x, 2),
+        weighted_rips_persistence(x, torch.zeros(3, dtype=x.dtype), 1),
+    ):
+        assert [tuple(h.shape) for h in d][1:] == [(0, 2)] * (len(d) - 1)
+        assert d[-1].grad_fn is not None  # sums of it backpropagate (to zero)
+
+
 # -- CUDA ----------------------------------------------------------------------------------
 
 
