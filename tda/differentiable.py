@@ -246,7 +246,7 @@ def _pairing(filt: F.Filtration, max_dim: int, coeff: int) -> Diagrams:
 
 
 def _pairings(
-    filtrations: list[F.Filtration], max_dim: int, n_jobs: int | None, coeff: int = 2
+    filtrations: list[F.Filtration], max_dim: int, n_jobs: int | None, coeff: int
 ) -> list[Diagrams]:
     """Diagrams with pairs for a batch of filtrations, computed in parallel threads.
 
