@@ -423,13 +423,11 @@ def lower_star_persistence(
 
 
 def _squared_circumradius(points: torch.Tensor) -> torch.Tensor:
-    """Squared circumradius of simplices ``points`` of shape ``(m, k + 1, d)``.
+    """Squared circumradius of simplices ``points`` of shape ``(m, k + 1, d)``, ``k >= 1``.
 
     With ``A`` the edge vectors from the first vertex and Gram matrix ``G = A A^T``, the
     circumcentre is ``p_0 + A^T lam`` with ``G lam = diag(G) / 2``, and ``r^2 = lam . diag(G) / 2``.
     """
-    if points.shape[1] == 1:
-        return points.new_zeros(points.shape[0])
     A = points[:, 1:] - points[:, :1]
     G = A @ A.transpose(1, 2)
     half = torch.diagonal(G, dim1=1, dim2=2) / 2

@@ -108,3 +108,31 @@ def test_the_field_is_recorded_in_the_results_and_kept_by_save_load_and_the_cach
         "persistence" in run["cached"]
         and json.loads((out / "summary.json").read_text())["coeff"] == 3
     )
+
+
+RP2_FACES = np.array(  # the six-vertex projective plane: H1 = H2 = Z/2 over Z/2, 0 over Z/3
+    [(0, 1, 2), (0, 2, 3), (0, 3, 4), (0, 4, 5), (0, 5, 1)]
+    + [(1, 2, 4), (2, 3, 5), (3, 4, 1), (4, 5, 2), (5, 1, 3)]
+)
+
+
+def test_the_differentiable_layer_computes_over_z2_by_default():
+    from tda_pipe.tda.differentiable import lower_star_persistence, weighted_rips_persistence
+
+    mesh = (np.random.default_rng(0).random((6, 3)), RP2_FACES)
+    values = torch.arange(6.0, dtype=torch.float64)
+    default = lower_star_persistence(values, mesh, 2)
+    assert [h.tolist() for h in default] == [[[0.0, np.inf]], [[3.0, np.inf]], [[5.0, np.inf]]]
+    z3 = lower_star_persistence(values, mesh, 2, coeff=3)
+    assert [h.tolist() for h in z3] == [[[0.0, np.inf]], [[3.0, 5.0]], []]
+    rng = np.random.default_rng(0)
+    v = rng.normal(size=(300, 3))
+    v /= np.linalg.norm(v, axis=1, keepdims=True)
+    x, y, z = v.T
+    rp2 = torch.tensor(np.column_stack([x * y, x * z, y * z, x * x - y * y]))
+    z2 = tp.persistence(rp2.numpy(), 1, filtration="rips", coeff=2)
+    np.testing.assert_allclose(rips_persistence(rp2)[1].detach().numpy(), z2[1])
+    w = torch.full((300,), 0.01, dtype=torch.float64)
+    weighted = [weighted_rips_persistence(rp2, w, 1, coeff=c)[1] for c in (2, 3)]
+    assert torch.equal(weighted_rips_persistence(rp2, w)[1], weighted[0])
+    assert not torch.equal(weighted[0], weighted[1])

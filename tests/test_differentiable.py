@@ -553,6 +553,29 @@ def test_an_empty_dimension_is_an_empty_two_column_tensor_in_the_graph():
         assert d[-1].grad_fn is not None  # sums of it backpropagate (to zero)
 
 
+def test_every_entry_point_computes_h0_and_h1_by_default():
+    x = _t(np.random.default_rng(0).random((12, 2)))
+    assert len(rips_persistence(x)) == 2
+    assert len(weighted_rips_persistence(x, torch.zeros(12, dtype=x.dtype))) == 2
+    assert len(alpha_persistence(x)) == 2
+    assert len(cubical_persistence(_t(np.random.default_rng(0).random((5, 5))))) == 2
+    assert len(lower_star_persistence(_t(np.arange(5.0)), nx.cycle_graph(5))) == 2
+
+
+@pytest.mark.parametrize("pixels", [[0.0, 1.0], [0.0, 2.0, 1.0, 3.0]])
+def test_a_signal_of_two_or_more_samples_is_an_image(pixels):
+    """1-D images (signals) are taken from two samples on; their H0 is that of the core."""
+    d = cubical_persistence(_t(pixels), 0)
+    np.testing.assert_array_equal(
+        d[0].detach().numpy(), tp.persistence(np.array(pixels), 0, filtration="cubical")[0]
+    )
+
+
+def test_lower_star_values_must_not_be_empty():
+    with pytest.raises(ValueError, match="values has 0 point"):
+        lower_star_persistence(torch.zeros(0, dtype=torch.float64), nx.empty_graph(0))
+
+
 # -- CUDA ----------------------------------------------------------------------------------
 
 
