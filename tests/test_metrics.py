@@ -123,3 +123,28 @@ def test_a_perfect_embedding_scores_perfectly():
 def test_bad_input_raises_input_error(call, message):
     with pytest.raises(InputError, match=message):
         call()
+
+
+def test_defaults_smallest_inputs_and_scale_invariance():
+    X, Z = _noisy_projection(60)
+    assert kl_density(X, Z) == kl_density(X, Z, 0.1)
+    for measure in (trustworthiness, continuity, mean_relative_rank_error):
+        assert measure(X, Z) == measure(X, Z, 10)
+    assert embedding_metrics(X, Z) == embedding_metrics(X, Z, k=10)
+    # two points are enough for the distance measures, three for the rank ones (k = 1 < 3/2)
+    two = np.array([[0.0], [1.0]])
+    assert kl_density(two, 3 * two) == 0.0 and rmse_distances(two, 3 * two) == 2.0
+    assert trustworthiness(LINE[:3], LINE[:3], k=1) == 1.0
+    # the densities are of distances over the largest one, whatever its size (below 1 too);
+    # identical points have no largest distance and agree
+    Z4 = np.array([[0.0], [1.0], [2.0], [3.0]])
+    assert kl_density(LINE / 10, Z4) == pytest.approx(kl_density(LINE, Z4), rel=1e-12)
+    assert kl_density(np.zeros((5, 2)), np.zeros((5, 2))) == 0.0
+
+
+def test_k_is_an_integer_from_1_to_below_half_the_points():
+    X, Z = _noisy_projection(21)
+    assert 0 <= trustworthiness(X, Z, k=10) <= 1  # 10 < 21 / 2
+    for k in (0, 11, True, 2.0):
+        with pytest.raises(InputError, match=r"k must be an integer with 1 <= k < n/2 = 10.5"):
+            trustworthiness(X, Z, k=k)
