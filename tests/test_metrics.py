@@ -148,3 +148,17 @@ def test_k_is_an_integer_from_1_to_below_half_the_points():
     for k in (0, 11, True, 2.0):
         with pytest.raises(InputError, match=r"k must be an integer with 1 <= k < n/2 = 10.5"):
             trustworthiness(X, Z, k=k)
+
+
+def test_a_duplicate_point_is_a_neighbour_never_the_point_itself():
+    """Ranks with tied distances: the point itself is rank 0 even when a duplicate of a smaller
+    index is as near; the others are ranked 1, 2, ... with ties broken by index."""
+    from scipy.spatial.distance import pdist, squareform
+
+    from tda_pipe.tda.metrics import _ranks
+
+    X = np.array([[0.0], [1.0], [3.0], [1.0], [0.0]])
+    R = _ranks(squareform(pdist(X)))
+    np.testing.assert_array_equal(np.diag(R), 0)
+    np.testing.assert_array_equal(R[3], [2, 1, 4, 0, 3])  # its duplicate 1, then 0 and 4, then 2
+    np.testing.assert_array_equal(R[4], [1, 2, 4, 3, 0])
