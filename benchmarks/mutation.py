@@ -5,6 +5,7 @@ cover its line, and count the bugs the suite catches.
     python benchmarks/mutation.py --sample 30 --jobs 2  # 30 random mutants a module, 2 workers
     python benchmarks/mutation.py --modules tda/diagrams.py losses/mst_length.py
     python benchmarks/mutation.py --modules tda/cycles.py --coverage-map /tmp/map.json
+    python benchmarks/mutation.py --modules tda/cycles.py --survivors earlier.log  # after tests
 
 The last commit (``git archive HEAD``) is unpacked in a temporary folder as the package
 ``tda_pipe``, put first on ``PYTHONPATH``, so the working tree is never touched. One coverage
@@ -465,6 +466,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--json", type=Path, default=None, help="write every outcome here")
     parser.add_argument(
+        "--survivors",
+        type=Path,
+        default=None,
+        help="run again only the mutants an earlier run's --json file or log left alive",
+    )
+    parser.add_argument(
         "--coverage-map",
         type=Path,
         default=None,
@@ -489,6 +496,9 @@ def main(argv: list[str] | None = None) -> int:
             if args.sample is not None and len(found) > args.sample:
                 found = sorted(rng.sample(found, args.sample), key=lambda m: m.start)
             plan += found
+        if args.survivors is not None:
+            again = _survivors_of(args.survivors)
+            plan = [m for m in plan if (m.path, m.line, m.description) in again]
         print(f"{len(plan)} mutants in {len({m.path for m in plan})} modules", flush=True)
         free = list(workers)
         outcomes: list[Outcome] = []
@@ -517,6 +527,24 @@ def main(argv: list[str] | None = None) -> int:
             json.dumps([{**vars(o.mutant), "status": o.status} for o in outcomes], indent=1)
         )
     return 0
+
+
+def _survivors_of(path: Path) -> set[tuple[str, int, str]]:
+    """``(module, line, description)`` of the mutants an earlier run left alive: its
+    ``--json`` file, or its printed log (the ``[k/n] survived path:line what`` lines)."""
+    if path.suffix == ".json":
+        rows = json.loads(path.read_text())
+        return {
+            (r["path"], r["line"], r["description"])
+            for r in rows
+            if r["status"] in ("survived", "uncovered")
+        }
+    found = re.findall(
+        r"^\[\d+/\d+\] (?:survived|uncovered) +(\S+?):(\d+) (.+)$",
+        path.read_text(),
+        flags=re.MULTILINE,
+    )
+    return {(module, int(line), what.strip()) for module, line, what in found}
 
 
 def _report(outcomes: list[Outcome], package: Path) -> None:
