@@ -99,3 +99,19 @@ def test_dense_prim_of_a_disconnected_matrix(path):
     assert order.tolist() == [0, 1, 2, 3, 4]
     assert values.tolist() == [0.0, 1.0, 2.0, np.inf, 5.0]
     assert parent[order].tolist() == [-1, 0, 0, -1, 3]
+
+
+@pytest.mark.parametrize("metric", ["cityblock", "chebyshev", "cosine"])
+def test_h0_of_points_under_any_metric_equals_ripser_on_their_distance_matrix(metric):
+    """The spanning tree of a cloud reads its edge values row by row; under a metric other
+    than the Euclidean one, scikit-learn's (not the Euclidean shortcut)."""
+    import ripser
+
+    import tda_pipe as tp
+
+    X = np.random.default_rng(3).random((80, 3)) + 0.1
+    ours = tp.persistence(X, 0, metric=metric, backend="mst")
+    D = cdist(X, X, metric=metric)
+    reference = ripser.ripser(D, maxdim=0, distance_matrix=True)["dgms"][0]
+    # (cdist leaves about 1e-16 on the diagonal of cosine distances: births of 1e-16)
+    np.testing.assert_allclose(ours[0], reference[np.argsort(reference[:, 1])], 1e-6, 1e-12)
