@@ -115,3 +115,20 @@ def test_h0_of_points_under_any_metric_equals_ripser_on_their_distance_matrix(me
     reference = ripser.ripser(D, maxdim=0, distance_matrix=True)["dgms"][0]
     # (cdist leaves about 1e-16 on the diagonal of cosine distances: births of 1e-16)
     np.testing.assert_allclose(ours[0], reference[np.argsort(reference[:, 1])], 1e-6, 1e-12)
+
+
+def test_h0_of_weighted_rips_by_spanning_tree_equals_ripser_on_the_weighted_matrix():
+    """Vertex i enters at w_i, edge ij at max(w_i, w_j, (d_ij + w_i + w_j) / 2): ripser reads
+    the vertex values from the diagonal of that matrix."""
+    import ripser
+
+    import tda_pipe as tp
+
+    rng = np.random.default_rng(4)
+    X, w = rng.random((70, 2)), 2 * rng.random(70)  # weights that often decide the value
+    ours = tp.persistence(X, 0, filtration="weighted-rips", weights=w, backend="mst")
+    W = np.maximum(np.maximum.outer(w, w), (cdist(X, X) + w[:, None] + w[None, :]) / 2)
+    np.fill_diagonal(W, w)
+    reference = ripser.ripser(W, maxdim=0, distance_matrix=True)["dgms"][0]
+    order = np.lexsort((reference[:, 1], reference[:, 0]))
+    np.testing.assert_allclose(ours[0], reference[order], rtol=1e-6)
