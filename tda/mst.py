@@ -72,10 +72,8 @@ def prim_order(row, n: int, parent: np.ndarray | None = None) -> tuple[np.ndarra
         np.minimum(best, candidate, out=best)
         current = int(best.argmin())
         value = best[current]
-        if value == np.inf:  # everything left is unreachable: start a new component
-            current = int(barrier.argmin())
-            if parent is not None:
-                parent[current] = -1
+        if value == np.inf:  # everything left is unreachable: start a new component (its
+            current = int(barrier.argmin())  # parent stays -1: no finite edge ever reached it)
         order[step], values[step] = current, value
         barrier[current] = best[current] = np.inf
     return order, values

@@ -132,3 +132,12 @@ def test_h0_of_weighted_rips_by_spanning_tree_equals_ripser_on_the_weighted_matr
     reference = ripser.ripser(W, maxdim=0, distance_matrix=True)["dgms"][0]
     order = np.lexsort((reference[:, 1], reference[:, 0]))
     np.testing.assert_allclose(ours[0], reference[order], rtol=1e-6)
+
+
+def test_mst_h0_keeps_an_edge_at_the_threshold_and_drops_longer_ones():
+    from tda_pipe.tda import filtrations as F
+
+    X = np.array([[0.0], [1.0], [3.0], [7.0]])  # tree edges 1, 2 and 4
+    dgm, births, deaths = mst.mst_h0(F.rips(X, threshold=2.0))
+    np.testing.assert_array_equal(dgm, [[0.0, 1.0], [0.0, 2.0], [0.0, np.inf], [0.0, np.inf]])
+    np.testing.assert_array_equal(deaths[-2:], [[-1, -1], [-1, -1]])
