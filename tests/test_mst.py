@@ -141,3 +141,11 @@ def test_mst_h0_keeps_an_edge_at_the_threshold_and_drops_longer_ones():
     dgm, births, deaths = mst.mst_h0(F.rips(X, threshold=2.0))
     np.testing.assert_array_equal(dgm, [[0.0, 1.0], [0.0, 2.0], [0.0, np.inf], [0.0, np.inf]])
     np.testing.assert_array_equal(deaths[-2:], [[-1, -1], [-1, -1]])
+
+
+def test_mst_h0_leaves_out_the_zero_length_class_of_a_duplicate_point():
+    from tda_pipe.tda import filtrations as F
+
+    dgm, births, deaths = mst.mst_h0(F.rips(np.array([[0.0], [1.0], [1.0], [3.0]])))
+    np.testing.assert_array_equal(dgm, [[0.0, 1.0], [0.0, 2.0], [0.0, np.inf]])
+    assert len(births) == len(deaths) == 3
