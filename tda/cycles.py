@@ -160,10 +160,10 @@ def _alpha(filt: AlphaFiltration, max_dim: int, t: float):
     return _oineus().list_to_filtration([(k, s, v) for k, (s, v) in enumerate(cells)])
 
 
-def _cubical(filt: CubicalFiltration, max_dim: int):
+def _cubical(filt: CubicalFiltration):
     img = filt.image
     _too_large(float(np.prod(np.asarray(img.shape) * 2 + 1)), "cells", "--downsample K")
-    return _oineus().cube_filtration(img, values_on="cells", max_dim=min(max_dim + 1, img.ndim))
+    return _oineus().cube_filtration(img, values_on="cells")  # every cell: oineus takes no cut
 
 
 # -- reduction ---------------------------------------------------------------------------------
@@ -236,7 +236,7 @@ def representatives(
         fil = _alpha(filt, max_dim, t)
         scale = lambda v: 2.0 * np.sqrt(np.maximum(v, 0.0))  # noqa: E731
     else:
-        fil = _cubical(filt, max_dim)
+        fil = _cubical(filt)
         vertices = _corner_index(filt.image.shape)
     top = fil.max_dim
     essential = any(np.isinf(d[:, 1]).any() for d in dgms[1:])

@@ -408,3 +408,49 @@ def test_more_cells_than_the_limit_are_refused_the_limit_itself_is_not():
     cycles_module._too_large(cycles_module.MAX_CELLS, "cells", "")
     with pytest.raises(InputError, match="about 1.0e\\+07 cells, more than the 1e\\+07"):
         cycles_module._too_large(cycles_module.MAX_CELLS + 1, "cells", "")
+
+
+@pytest.mark.parametrize("scale", [0.3, 30.0])
+def test_missing_edges_stay_beyond_the_cut_at_any_scale(scale):
+    """The edges a sparse distance matrix leaves out are given a value beyond the cut, not one
+    that a scale below 1, or above 2, would bring inside it: the loop stays essential."""
+    from scipy import sparse
+
+    X = circle(40, scale, (0.0, 0.0), np.random.default_rng(2))
+    D = cdist(X, X)
+    D[D > scale] = 0.0  # no edge
+    d = persistence(sparse.csr_matrix(D), max_dim=1, metric="precomputed", cycles=True)
+    (c,) = [c for c in d.cycles(1) if np.isinf(c.death)]
+    assert is_cycle(c.simplices) and crossings(c.simplices, X, (0.0, 0.0)) == 1
+
+
+def test_alpha_cycles_in_r3_take_the_simplices_up_to_triangles_within_the_cut(monkeypatch):
+    """H1 of an alpha complex in R^3 needs its triangles, not its tetrahedra, and only those
+    within the last finite value: exactly that many cells are within the limit."""
+    X = np.random.default_rng(3).random((40, 3))
+    plain = persistence(X, max_dim=1, filtration="alpha")
+    t = np.ravel(plain[1])[np.isfinite(np.ravel(plain[1]))].max()
+    st = gudhi.AlphaComplex(points=X).create_simplex_tree()
+    cells = [s for s, v in st.get_filtration() if len(s) <= 3 and 2 * np.sqrt(max(v, 0)) <= t]
+    monkeypatch.setattr(cycles_module, "MAX_CELLS", len(cells))
+    d = persistence(X, max_dim=1, filtration="alpha", cycles=True)
+    np.testing.assert_array_equal(d[1], plain[1])
+    assert all(is_cycle(c.simplices) for c in d.cycles(1))
+
+
+def test_an_image_is_sized_by_all_its_cells(monkeypatch):
+    img = np.random.default_rng(0).random((5, 6))
+    monkeypatch.setattr(cycles_module, "MAX_CELLS", 11 * 13)  # (2h + 1)(2w + 1)
+    assert len(persistence(img, 1, filtration="cubical", cycles=True).cycles(1)) > 0
+    monkeypatch.setattr(cycles_module, "MAX_CELLS", 11 * 13 - 1)
+    with pytest.raises(InputError, match="about 1.4e\\+02 cells.*--downsample"):
+        persistence(img, 1, filtration="cubical", cycles=True)
+
+
+@pytest.mark.parametrize("dim, alpha", [(3, True), (4, False)])
+def test_a_rips_complex_too_large_suggests_alpha_for_points_in_r3_only(monkeypatch, dim, alpha):
+    monkeypatch.setattr(cycles_module, "MAX_CELLS", 1)
+    X = np.random.default_rng(0).random((30, dim))
+    with pytest.raises(InputError, match="--sample") as info:
+        persistence(X, max_dim=1, filtration="rips", cycles=True)
+    assert ("--filtration alpha" in str(info.value)) is alpha
