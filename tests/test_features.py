@@ -283,3 +283,27 @@ def test_memory_stays_bounded_on_a_million_bars():
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     assert peak < 200 * 2**20  # the diagrams' copies (17 MB each) and 32 MB blocks
+
+
+def test_defaults_names_and_a_degenerate_range():
+    d = Diagrams([[[0.0, 1.0], [0.0, INF]], [[0.5, 2.0]]])
+    curve, landscape = BettiCurve().fit(d), PersistenceLandscape().fit(d)
+    assert curve.transform(d).shape == (1, 2 * 100)  # H0 and H1, 100 samples each
+    assert landscape.transform(d).shape == (1, 2 * 5 * 100)  # and 5 landscapes
+    names = landscape.get_feature_names_out()
+    assert names[0] == "H0_landscape1_0" and names[-1] == "H1_landscape5_99"
+    # every finite value equal (0): the range is widened to [0, 1], not reversed
+    flat = _vectorization.BettiCurve(dims=(0,), resolution=3).fit(Diagrams([[[0.0, INF]]]))
+    assert flat.span_ == (0.0, 1.0)
+    np.testing.assert_array_equal(flat.grids_[0], [0.0, 0.5, 1.0])
+
+
+@pytest.mark.parametrize("dims", [(), (-1,), (0, -1), (-1, 0)])
+def test_dims_must_be_non_negative_and_not_empty(dims):
+    with pytest.raises(ValueError, match="dims must be non-empty homology dimensions >= 0"):
+        _vectorization.BettiCurve(dims=dims).fit(Diagrams([[[0.0, 1.0]]]))
+
+
+def test_the_entropy_of_one_class_is_a_positive_zero():
+    value = persistence_entropy(np.array([[0.0, 2.0]]))
+    assert value == 0.0 and math.copysign(1.0, value) == 1.0
