@@ -307,3 +307,21 @@ def test_dims_must_be_non_negative_and_not_empty(dims):
 def test_the_entropy_of_one_class_is_a_positive_zero():
     value = persistence_entropy(np.array([[0.0, 2.0]]))
     assert value == 0.0 and math.copysign(1.0, value) == 1.0
+
+
+def test_persistence_image_ranges_by_hand():
+    """Births from the smallest to the largest, persistence from 0 to the largest, both
+    widened by the bandwidth (a tenth of the larger of the two spans)."""
+
+    def ranges(d: Diagrams, dims=(1,)) -> list[float]:
+        fitted = _vectorization.PersistenceImage(dims).fit(d)
+        return [float(v) for r in fitted.im_ranges_ for v in r]
+
+    d = Diagrams([[[0.0, 1.0]], [[0.5, 0.75], [1.0, 1.5]]])  # births 0.5-1, persistence to 0.5
+    assert ranges(d) == pytest.approx([0.45, 1.05, 0.0, 0.55])
+    # only classes of zero persistence: a persistence span of 1
+    assert ranges(Diagrams([[[0.0, 2.0]], [[0.3, 0.3]]])) == pytest.approx([0.2, 0.4, 0.0, 1.1])
+    # an empty H1 takes the span of every value fitted (0.5 to 2) for both
+    h1 = ranges(Diagrams([[[0.5, 2.0]], EMPTY]), (0, 1))[4:]
+    assert h1 == pytest.approx([0.35, 2.15, 0.0, 1.65])
+    assert PersistenceImage().fit(d).transform(d).shape == (1, 2 * 20 * 20)  # H0 and H1 by default
