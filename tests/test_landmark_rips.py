@@ -179,3 +179,25 @@ def test_a_set_too_large_even_for_landmarks_is_refused_with_the_estimate(monkeyp
     assert "more than 80% of the 256.0 MiB available" in message
     assert "longer than the 10 min allowed" in message
     assert "--landmarks 500" in message and "--sample N" in message
+
+
+def test_the_number_of_landmarks_from_2_to_every_point():
+    assert LR.check_landmarks(None, 5000) == LR.DEFAULT_LANDMARKS == 1000
+    assert LR.check_landmarks(None, 300) == 300
+    assert LR.check_landmarks(2, 300) == 2 and LR.check_landmarks(300, 300) == 300
+    for bad in (1, 301):
+        assert "between 2 and the number of points (300)" in _message(LR.check_landmarks, bad, 300)
+    assert "must be an integer" in _message(LR.check_landmarks, True, 300)
+
+
+def test_landmarks_default_to_seed_0_and_say_what_they_approximate():
+    X = np.random.default_rng(0).random((200, 2))
+    filt = LR.landmark_rips(X, 20)
+    np.testing.assert_array_equal(filt.landmarks, LR.landmark_rips(X, 20, seed=0).landmarks)
+    assert not np.array_equal(filt.landmarks, LR.landmark_rips(X, 20, seed=1).landmarks)
+    r = filt.cover_radius
+    statement = filt.approximation["statement"]
+    assert f"within bottleneck distance {2 * r:.4g}" in statement
+    assert f"a bar longer than {4 * r:.4g} is matched" in statement
+    filt.reason = "over 20000 points"
+    assert filt.describe().endswith(f"cover radius {r:.4g}; over 20000 points)")

@@ -196,6 +196,11 @@ def test_select_dimension_keeps_the_essential_classes_on_request_and_maps_lists(
         (lambda: CubicalLayer(1, n_jobs=0), "n_jobs must be None or an int >= 1"),
         (lambda: AlphaLayer(1, coeff=4), "coeff=4 is not a prime"),
         (lambda: SelectDimension(-1), "dim must be an int >= 0"),
+        (lambda: SelectDimension(True), "dim must be an int >= 0"),
+        (lambda: RipsLayer(1, threshold=0.0), "threshold must be None or a number > 0"),
+        (lambda: RipsLayer(1, threshold=True), "threshold must be None or a number > 0"),
+        (lambda: RipsLayer(1, n_jobs=True), "n_jobs must be None or an int >= 1"),
+        (lambda: WeightedRipsLayer(1, n_jobs=1.0), "n_jobs must be None or an int >= 1"),
     ],
 )
 def test_bad_options_are_refused_when_the_layer_is_made(make, message):
@@ -207,6 +212,11 @@ def test_repr_shows_what_differs_from_the_defaults():
     assert (
         repr(RipsLayer(2, threshold=0.5, coeff=3)) == "RipsLayer(max_dim=2, threshold=0.5, coeff=3)"
     )
-    assert repr(WeightedRipsLayer()) == "WeightedRipsLayer(max_dim=1)"
+    for layer in (RipsLayer, WeightedRipsLayer, CubicalLayer, AlphaLayer):  # H0, H1 over Z/2
+        assert repr(layer()) == f"{layer.__name__}(max_dim=1)"
+    assert (
+        repr(RipsLayer(threshold=1e-3, n_jobs=1))
+        == "RipsLayer(max_dim=1, threshold=0.001, n_jobs=1)"
+    )
     assert repr(SelectDimension(1, finite=False)) == "SelectDimension(dim=1, finite=False)"
     assert list(RipsLayer().parameters()) == []  # no weights of its own

@@ -270,3 +270,22 @@ def test_a_two_dimensional_array_of_signals_is_refused_with_both_readings():
         [[0.0, 1.0], [0.0, np.inf]],
         [[0.0, np.inf]],
     ]
+
+
+def test_the_defaults_are_h0_and_h1_over_z2_and_dtm_of_10_neighbours(same_diagrams):
+    v = np.random.default_rng(0).normal(size=(300, 3))
+    v /= np.linalg.norm(v, axis=1, keepdims=True)
+    x, y, z = v.T
+    rp2 = np.column_stack([x * y, x * z, y * z, x * x - y * y])  # H1 differs over Z/2 and Z/3
+    (rips,) = RipsPersistence().fit_transform([rp2])
+    same_diagrams(rips, tp.persistence(rp2, 1, coeff=2), TOL)
+    assert not np.array_equal(tp.persistence(rp2, 1, coeff=3)[1], rips[1])
+    cloud = tp.datasets.circle(40, noise=0.1, seed=0)
+    (dtm,) = Persistence(filtration="dtm").fit_transform([cloud])
+    same_diagrams(dtm, tp.persistence(tp.tda.filtrations.dtm(cloud, k=10), 1), TOL)
+    (alpha,) = AlphaPersistence().fit_transform([cloud])
+    (cubical,) = CubicalPersistence().fit_transform([np.random.default_rng(0).random((6, 6))])
+    assert len(alpha) == len(cubical) == 2
+    # a threshold below 1 is a threshold
+    (cut,) = RipsPersistence(threshold=0.5).fit_transform([cloud])
+    same_diagrams(cut, tp.persistence(cloud, 1, threshold=0.5), TOL)
