@@ -163,3 +163,10 @@ def test_load_never_unpickles(tmp_path):
     np.savez(tmp_path / "p.npz", h0=rows)
     with pytest.raises(InputError, match="p.npz: cannot read diagrams"):
         Diagrams.load(tmp_path / "p.npz")
+
+
+@pytest.mark.parametrize("order", [0.5, 0.0, np.nan])
+def test_wasserstein_order_below_1_is_refused(order):
+    one = Diagrams([[[0.0, 2.0]]])
+    with pytest.raises(InputError, match="Wasserstein order must be >= 1"):
+        wasserstein(one, one, order=order)
