@@ -57,3 +57,18 @@ def same_diagrams():
                 assert gudhi.bottleneck_distance(fa, fb) <= tol, f"H{p} bars differ"
 
     return check
+
+
+@pytest.fixture
+def projective_plane():
+    """``projective_plane(n)``: the Veronese image in R^4 of ``n`` points on the sphere (seed 0),
+    a sample of RP^2, whose H1 differs over Z/2 (one class) and Z/3 (none)."""
+    import numpy as np
+
+    def sample(n: int) -> np.ndarray:
+        v = np.random.default_rng(0).normal(size=(n, 3))
+        v /= np.linalg.norm(v, axis=1, keepdims=True)
+        x, y, z = v.T
+        return np.column_stack([x * y, x * z, y * z, x * x - y * y])
+
+    return sample

@@ -116,7 +116,7 @@ RP2_FACES = np.array(  # the six-vertex projective plane: H1 = H2 = Z/2 over Z/2
 )
 
 
-def test_the_differentiable_layer_computes_over_z2_by_default():
+def test_the_differentiable_layer_computes_over_z2_by_default(projective_plane):
     from tda_pipe.tda.differentiable import lower_star_persistence, weighted_rips_persistence
 
     mesh = (np.random.default_rng(0).random((6, 3)), RP2_FACES)
@@ -125,11 +125,7 @@ def test_the_differentiable_layer_computes_over_z2_by_default():
     assert [h.tolist() for h in default] == [[[0.0, np.inf]], [[3.0, np.inf]], [[5.0, np.inf]]]
     z3 = lower_star_persistence(values, mesh, 2, coeff=3)
     assert [h.tolist() for h in z3] == [[[0.0, np.inf]], [[3.0, 5.0]], []]
-    rng = np.random.default_rng(0)
-    v = rng.normal(size=(300, 3))
-    v /= np.linalg.norm(v, axis=1, keepdims=True)
-    x, y, z = v.T
-    rp2 = torch.tensor(np.column_stack([x * y, x * z, y * z, x * x - y * y]))
+    rp2 = torch.tensor(projective_plane(300))
     z2 = tp.persistence(rp2.numpy(), 1, filtration="rips", coeff=2)
     np.testing.assert_allclose(rips_persistence(rp2)[1].detach().numpy(), z2[1])
     w = torch.full((300,), 0.01, dtype=torch.float64)

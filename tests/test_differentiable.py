@@ -502,18 +502,10 @@ def test_finite_values_whose_sum_overflows_are_accepted():
         differentiable.check_tensor(x, "x", 2)
 
 
-def _rp2(n: int) -> np.ndarray:
-    """RP^2 in R^4 (the Veronese map of a sphere sample): its H1 differs over Z/2 and Z/3."""
-    v = np.random.default_rng(0).normal(size=(n, 3))
-    v /= np.linalg.norm(v, axis=1, keepdims=True)
-    x, y, z = v.T
-    return np.column_stack([x * y, x * z, y * z, x * x - y * y])
-
-
-def test_rips_pairing_edges_defaults_to_h0_over_z2():
+def test_rips_pairing_edges_defaults_to_h0_over_z2(projective_plane):
     from tda_pipe.tda.differentiable import detached_squared_distances, rips_pairing_edges
 
-    D = detached_squared_distances(torch.tensor(_rp2(300)))
+    D = detached_squared_distances(torch.tensor(projective_plane(300)))  # H1 differs over Z/3
     np.testing.assert_array_equal(rips_pairing_edges(D), rips_pairing_edges(D, (0,), 2))
     assert len(rips_pairing_edges(D)) == 299  # a spanning tree
     h1 = rips_pairing_edges(D, (1,))
@@ -525,14 +517,14 @@ def test_rips_pairing_edges_defaults_to_h0_over_z2():
 
 
 @pytest.mark.parametrize("dims", [(1,), (0, 1), (1, 2)])
-def test_rips_pairing_edges_are_the_births_and_finite_deaths_ripser_finds(dims):
+def test_rips_pairing_edges_are_the_births_and_finite_deaths_ripser_finds(dims, projective_plane):
     """Their lengths, as a multiset: every H1/H2 birth, every finite death of each dimension
     asked (ripser.py on the same cloud, float32)."""
     import ripser
 
     from tda_pipe.tda.differentiable import detached_squared_distances, rips_pairing_edges
 
-    X = _rp2(60)
+    X = projective_plane(60)
     edges = rips_pairing_edges(detached_squared_distances(torch.tensor(X)), dims)
     lengths = np.linalg.norm(X[edges[:, 0]] - X[edges[:, 1]], axis=1)
     reference = ripser.ripser(X, maxdim=max(dims))["dgms"]

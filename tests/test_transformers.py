@@ -272,11 +272,10 @@ def test_a_two_dimensional_array_of_signals_is_refused_with_both_readings():
     ]
 
 
-def test_the_defaults_are_h0_and_h1_over_z2_and_dtm_of_10_neighbours(same_diagrams):
-    v = np.random.default_rng(0).normal(size=(300, 3))
-    v /= np.linalg.norm(v, axis=1, keepdims=True)
-    x, y, z = v.T
-    rp2 = np.column_stack([x * y, x * z, y * z, x * x - y * y])  # H1 differs over Z/2 and Z/3
+def test_the_defaults_are_h0_and_h1_over_z2_and_dtm_of_10_neighbours(
+    same_diagrams, projective_plane
+):
+    rp2 = projective_plane(300)  # H1 differs over Z/2 and Z/3
     (rips,) = RipsPersistence().fit_transform([rp2])
     same_diagrams(rips, tp.persistence(rp2, 1, coeff=2), TOL)
     assert not np.array_equal(tp.persistence(rp2, 1, coeff=3)[1], rips[1])
