@@ -12,10 +12,10 @@ The last commit (``git archive HEAD``) is unpacked in a temporary folder as the 
 run of the default suite records which test functions execute each line; each mutant then
 runs only those tests (``pytest -x``): the examples in the module's docstrings, then the
 others, the fastest first (with ``--budget S`` only the fastest, up to S seconds of them,
-which can only lower the score). It
-is *killed* when they fail, *timed out* (counted as killed) when they run past ``--timeout``
-and three times their unmutated time plus 30 s, *survives* when they pass, and is
-*uncovered* when no test runs its line (counted as surviving).
+which can only lower the score). It is *killed* when they fail, *timed out* (counted as
+killed) when they run past ``--timeout`` and three times their unmutated time plus 30 s,
+*survives* when they pass, and is *uncovered* when no test runs its line (counted as
+surviving).
 
 The mutation operators are written here (no mutation library is used): comparison flips
 (``<`` / ``<=``, ``==`` / ``!=``, ``in`` / ``not in``, ``is`` / ``is not``), arithmetic swaps
@@ -276,16 +276,15 @@ def coverage_map(
 def saved_coverage_map(
     package: Path, tests: list[str], saved: Path | None
 ) -> tuple[dict[str, dict[int, set[str]]], dict[str, float]]:
-    """:func:`coverage_map`, read from ``saved`` when it was written for the same sources and
-    tests (at the last commit) and the same ``tests``, so that runs over different modules
-    share one coverage run; else computed and written there."""
+    """:func:`coverage_map`, read from ``saved`` when it was written for the same package and
+    test files at the last commit (this script, the studies and the docs aside) and the same
+    ``tests``, so that runs over different modules share one coverage run; else computed and
+    written there."""
     listing = subprocess.run(
         ["git", "ls-tree", "-r", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
     ).stdout.splitlines()
-    # the sources and tests, not this script or the studies
     kept = "\n".join(line for line in listing if not line.split("\t")[-1].startswith(SKIP_IN_KEY))
-    commit = hashlib.sha1(kept.encode()).hexdigest()
-    key = {"sources": commit, "tests": sorted(tests)}
+    key = {"sources": hashlib.sha1(kept.encode()).hexdigest(), "tests": sorted(tests)}
     if saved is not None and saved.is_file():
         data = json.loads(saved.read_text())
         if data.get("key") == key:

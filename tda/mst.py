@@ -72,8 +72,10 @@ def prim_order(row, n: int, parent: np.ndarray | None = None) -> tuple[np.ndarra
         np.minimum(best, candidate, out=best)
         current = int(best.argmin())
         value = best[current]
-        if value == np.inf:  # everything left is unreachable: start a new component (its
-            current = int(barrier.argmin())  # parent stays -1: no finite edge ever reached it)
+        # everything left is unreachable: start a new component; its vertex keeps parent -1,
+        # since no finite candidate ever reached it
+        if value == np.inf:
+            current = int(barrier.argmin())
         order[step], values[step] = current, value
         barrier[current] = best[current] = np.inf
     return order, values
