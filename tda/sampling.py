@@ -125,11 +125,14 @@ class _Centred:
 
     def error(self, landmark_sq_max: float) -> np.ndarray:
         """A bound on the rounding error of every point's squared distances to the landmarks:
-        twice the dot-product bound ``(d + 4) u (|x| + |y - c|)^2``, with
-        ``|x| <= |x - c| + |c|``."""
+        twice ``(d + 4) u`` times the sizes of the terms summed, ``|x - c|^2 + |y - c|^2 +
+        2 |c| |y - c| + 2 |x| |y - c|``, with ``|x| <= |x - c| + |c|``; ``|c|`` is never
+        squared, so a cloud far from the origin keeps a tight bound."""
         d = self.X.shape[1]
-        norms = np.sqrt(self.sq) + float(np.linalg.norm(self.mean))
-        return 2.0 * (d + 4) * 2.0**-53 * (norms + math.sqrt(landmark_sq_max)) ** 2
+        reach = math.sqrt(landmark_sq_max)  # the largest |y - c| of a landmark
+        far = float(np.linalg.norm(self.mean))
+        terms = (np.sqrt(self.sq) + reach) ** 2 + 4.0 * far * reach
+        return 2.0 * (d + 4) * 2.0**-53 * terms
 
 
 def _maxmin_euclidean(X: np.ndarray, n: int, first: int) -> Landmarks:

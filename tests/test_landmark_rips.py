@@ -51,6 +51,46 @@ def test_cover_radius_is_exact_by_brute_force():
             assert marks.cover_radius == cdist(X, X[marks.indices]).min(axis=1).max()
 
 
+def test_cover_radius_is_exact_on_a_near_tie_far_from_the_origin():
+    """All points but the first landmark lie on the unit sphere around it, 10^8 from the
+    origin: their distances differ only by the rounding of their coordinates, less than the
+    dot-product distances can tell. The error bound must keep every point that may hold the
+    maximum, and the maximum is measured exactly."""
+    rng = np.random.default_rng(4)
+    for dim in (2, 4, 9):
+        n = 2000
+        directions = rng.standard_normal((n, dim))
+        directions /= np.linalg.norm(directions, axis=1, keepdims=True)
+        centre = np.full(dim, 1e8)
+        X = centre + directions
+        first = _first(n)
+        X[first] = centre
+        marks = maxmin_landmarks(X, 1)
+        assert marks.indices.tolist() == [first]
+        assert marks.cover_radius == cdist(X, X[[first]]).max()
+
+
+def test_maxmin_of_a_distance_matrix_is_the_one_pass_algorithm():
+    rng = np.random.default_rng(5)
+    X = rng.random((300, 3)) * 1e-2  # distances below 1, so a wrong placeholder shows
+    D = cdist(X, X)
+    for n in (1, 2, 40):
+        marks = maxmin_landmarks(D, n, metric="precomputed")
+        np.testing.assert_array_equal(marks.indices, _brute_maxmin(X, n, _first(len(X))))
+        assert marks.cover_radius == D[:, marks.indices].min(axis=1).max()
+    assert maxmin_landmarks(D, 300, metric="precomputed").cover_radius == 0.0
+
+
+def test_maxmin_of_no_points_or_no_landmarks():
+    X = np.random.default_rng(6).random((10, 2))
+    none = maxmin_landmarks(X, 0)
+    assert none.indices.shape == (0,) and none.cover_radius == np.inf  # nothing is covered
+    empty = maxmin_landmarks(np.empty((0, 2)), 5)
+    assert empty.indices.shape == (0,) and empty.cover_radius == 0.0
+    one = maxmin_landmarks(X[:1], 3)
+    assert one.indices.tolist() == [0] and one.cover_radius == 0.0
+
+
 def test_maxmin_with_duplicates_never_repeats_a_row():
     X = np.repeat(np.random.default_rng(2).random((5, 3)), 4, axis=0)
     marks = maxmin_landmarks(X, 20)

@@ -242,6 +242,89 @@ def test_total_persistence_descent_cleans_a_noisy_circle():
     assert after[0] > 0.8 * before[0] > 0.5
 
 
+def test_diagram_distances_by_hand():
+    """Two points against the empty diagram: each goes to the diagonal at (d - b) / 2 in the
+    sup norm, summed in order 2 by default; the sliced distance on 2 and 4 directions."""
+    d = torch.tensor([[0.0, 1.0], [0.5, 2.5]], dtype=torch.float64)
+    empty = torch.zeros(0, 2, dtype=torch.float64)
+    assert wasserstein_distance(d, empty).item() == pytest.approx(np.hypot(0.5, 1.0))
+    assert wasserstein_distance(d, empty, order=1.0).item() == pytest.approx(1.5)
+    one = d[:1]  # projected against its diagonal point (0.5, 0.5): 0.5 |sin t - cos t|
+    assert sliced_wasserstein_distance(one, empty, 2).item() == pytest.approx(0.5)
+    four = 0.5 * (1 + np.sqrt(2) + 1 + 0) / 4  # t = -pi/2, -pi/4, 0, pi/4
+    assert sliced_wasserstein_distance(one, empty, 4).item() == pytest.approx(four)
+    default = sliced_wasserstein_distance(d, empty).item()
+    assert default == sliced_wasserstein_distance(d, empty, 50).item()  # the documented 50
+    # the loss towards an empty target is the same distance
+    loss = DiagramDistanceLoss([], dim=0)
+    assert loss.target.shape == (0, 2) and loss(d).item() == pytest.approx(np.hypot(0.5, 1.0))
+    assert DiagramDistanceLoss([], kind="sliced")(d).item() == default
+
+
+def test_diagram_distance_loss_defaults_and_kinds():
+    """dim 1, order 2 and 50 directions by default; each kind is its own distance."""
+    x = torch.tensor(tp.datasets.circle(25, radius=0.6, noise=0.05, seed=1))
+    diagrams = rips_persistence(x, 1)
+    target = np.array([[0.0, 1.5], [0.1, 0.3]])
+    h1 = diagrams[1].detach().numpy()
+    wasserstein = DiagramDistanceLoss(target)(diagrams).item()
+    assert wasserstein == pytest.approx(gudhi_wasserstein(h1, target, order=2.0, internal_p=np.inf))
+    assert DiagramDistanceLoss(target, order=1.0)(diagrams).item() == pytest.approx(
+        gudhi_wasserstein(h1, target, order=1.0, internal_p=np.inf)
+    )
+    sliced = DiagramDistanceLoss(target, kind="sliced")(diagrams).item()
+    assert sliced == sliced_wasserstein_distance(diagrams[1], torch.tensor(target), 50).item()
+    assert abs(sliced - wasserstein) > 0.01
+    assert DiagramDistanceLoss(target, dim=0)(diagrams).item() != pytest.approx(wasserstein)
+
+
+def test_persistence_losses_default_to_h1_and_take_the_finite_classes():
+    diagrams = rips_persistence(torch.tensor(tp.datasets.circle(25, noise=0.1, seed=2)), 1)
+    for make in (TotalPersistenceLoss, PersistenceEntropyLoss):
+        assert make()(diagrams).item() == make(dim=1)(diagrams).item()
+        assert make()(diagrams).item() != make(dim=0)(diagrams).item()
+
+
+def test_persistence_losses_of_empty_and_zero_diagrams_are_zero_with_zero_gradients():
+    """No class, or classes of zero persistence (birth = death): the loss is 0, not NaN, and
+    stays in the graph; the entropy's gradient is then 0, total persistence's that of
+    ``sum(d - b)``; a batch mean with such an item stays finite."""
+    zero = torch.tensor([[1.0, 1.0], [2.0, 2.0]], dtype=torch.float64)
+    cases = [
+        (TotalPersistenceLoss(), torch.zeros(0, 2), torch.zeros(0, 2)),
+        (PersistenceEntropyLoss(), torch.zeros(0, 2), torch.zeros(0, 2)),
+        (PersistenceEntropyLoss(), zero, torch.zeros(2, 2)),
+        (TotalPersistenceLoss(), zero, torch.tensor([[-1.0, 1.0], [-1.0, 1.0]])),
+    ]
+    for loss, d, gradient in cases:
+        d = d.double().clone().requires_grad_()
+        value = loss(d)
+        value.backward()
+        assert value.item() == 0.0
+        assert torch.equal(d.grad, gradient.double())
+    small = torch.tensor([[0.0, 0.1], [0.0, 0.3]])  # a total persistence below 1
+    p = np.array([0.25, 0.75])
+    assert PersistenceEntropyLoss()(small).item() == pytest.approx(-(p * np.log(p)).sum())
+    batch = [small, torch.zeros(0, 2)]
+    assert TotalPersistenceLoss()(batch).item() == pytest.approx(0.2)
+
+
+def test_dimension_and_order_checks_of_the_diagram_losses():
+    diagrams = rips_persistence(torch.randn(12, 2), 1)  # dimensions 0 and 1
+    for make in (TotalPersistenceLoss, PersistenceEntropyLoss):
+        with pytest.raises(ValueError, match=r"^the diagrams hold dimensions 0\.\.1, not dim=2$"):
+            make(dim=2)(diagrams)
+    with pytest.raises(ValueError, match=r"^target holds dimensions 0\.\.1, not dim=2$"):
+        DiagramDistanceLoss(diagrams, dim=2)
+    with pytest.raises(ValueError, match="order must be > 0, got 0"):
+        TotalPersistenceLoss(order=0)
+    with pytest.raises(ValueError, match="order must be >= 1, got 0.5"):
+        DiagramDistanceLoss([[0.0, 1.0]], order=0.5)
+    with pytest.raises(ValueError, match="skip_longest must be >= 0, got -1"):
+        TotalPersistenceLoss(skip_longest=-1)
+    assert TotalPersistenceLoss(skip_longest=0)(torch.tensor([[0.0, 2.0]])).item() == 2.0
+
+
 @pytest.mark.parametrize(
     "call,match",
     [
