@@ -73,6 +73,7 @@ __all__ = [
     "KINDS",
     "LowerStarFiltration",
     "RipsFiltration",
+    "SPARSE_EPSILON",
     "SparseRipsFiltration",
     "alpha",
     "build_filtration",
@@ -300,6 +301,10 @@ class RipsFiltration(Filtration):
         return dense and bool(np.asarray(self.distances).diagonal().any())
 
 
+#: The sparse Rips approximation parameter when none is given: diagrams within a factor 1.5.
+SPARSE_EPSILON = 0.5
+
+
 @dataclass(eq=False)
 class SparseRipsFiltration(Filtration):
     """gudhi's sparse Rips complex: a (1 + epsilon)-interleaving approximation of Rips."""
@@ -307,7 +312,7 @@ class SparseRipsFiltration(Filtration):
     kind: ClassVar[str] = "sparse-rips"
     points: np.ndarray | None = None
     distances: np.ndarray | None = None
-    epsilon: float = 0.5
+    epsilon: float = SPARSE_EPSILON
     threshold: float = math.inf
 
     @property
@@ -468,7 +473,11 @@ def dtm(
 
 
 def sparse_rips(
-    data, epsilon: float = 0.5, *, metric: str = "euclidean", threshold: float | None = None
+    data,
+    epsilon: float = SPARSE_EPSILON,
+    *,
+    metric: str = "euclidean",
+    threshold: float | None = None,
 ) -> SparseRipsFiltration:
     """gudhi's sparse Rips complex; ``epsilon`` is the approximation parameter (its diagrams
     are within a multiplicative ``1 + epsilon`` of the Rips diagrams)."""
@@ -583,7 +592,7 @@ def _build_rips(data, o: dict) -> Filtration:
 
 
 def _build_sparse_rips(data, o: dict) -> Filtration:
-    epsilon = 0.5 if o["epsilon"] is None else o["epsilon"]
+    epsilon = SPARSE_EPSILON if o["epsilon"] is None else o["epsilon"]
     return sparse_rips(data, epsilon, metric=o["metric"], threshold=o["threshold"])
 
 
