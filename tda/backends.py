@@ -204,7 +204,7 @@ def _float32_matrix(filt: RipsFiltration) -> tuple[object, int]:
 
 
 def rips_mst(
-    filt: RipsFiltration, max_dim: int, n_threads: int = -1, coeff: int = 2, with_pairs: bool = True
+    filt: RipsFiltration, max_dim: int, *, n_threads: int, coeff: int, with_pairs: bool
 ) -> Result:
     """H0 only, by a minimum spanning tree (no complex, O(n) memory; H0 is the same over every
     coefficient field).
@@ -253,7 +253,7 @@ def _check_giotto_index(filt: RipsFiltration, max_dim: int) -> None:
 
 
 def rips_giotto(
-    filt: RipsFiltration, max_dim: int, n_threads: int = -1, coeff: int = 2, with_pairs: bool = True
+    filt: RipsFiltration, max_dim: int, *, n_threads: int, coeff: int, with_pairs: bool
 ) -> Result:
     """giotto-ph's Ripser, generators on, values recomputed in float64 (see the note inside)."""
     from gph import ripser_parallel
@@ -280,7 +280,7 @@ def rips_giotto(
 
 
 def rips_ripser(
-    filt: RipsFiltration, max_dim: int, n_threads: int = -1, coeff: int = 2, with_pairs: bool = True
+    filt: RipsFiltration, max_dim: int, *, n_threads: int, coeff: int, with_pairs: bool
 ) -> Result:
     """ripser.py on our float64 matrix (it computes in float32; no pairs)."""
     from ripser import ripser
@@ -572,9 +572,10 @@ def _unvalued_vertices_matrix(filt: RipsFiltration):
 def rips_gudhi(
     filt: RipsFiltration,
     max_dim: int,
-    n_threads: int = -1,
-    coeff: int = 2,
-    with_pairs: bool = True,
+    *,
+    n_threads: int,
+    coeff: int,
+    with_pairs: bool,
 ) -> Result:
     """gudhi's Ripser (``RipsPersistence``, float64, edge collapse where it pays).
 
@@ -602,9 +603,10 @@ def rips_gudhi(
 def sparse_rips_gudhi(
     filt: SparseRipsFiltration,
     max_dim: int,
-    n_threads: int = -1,
-    coeff: int = 2,
-    with_pairs: bool = True,
+    *,
+    n_threads: int,
+    coeff: int,
+    with_pairs: bool,
 ) -> Result:
     """gudhi's sparse Rips complex; edge values read back from the simplex tree.
 
@@ -674,9 +676,10 @@ def _alpha_scale(dgm: np.ndarray) -> np.ndarray:
 def alpha_gudhi(
     filt: AlphaFiltration,
     max_dim: int,
-    n_threads: int = -1,
-    coeff: int = 2,
-    with_pairs: bool = True,
+    *,
+    n_threads: int,
+    coeff: int,
+    with_pairs: bool,
 ) -> Result:
     """gudhi's alpha complex; values reported as diameters ``2 sqrt(alpha^2)``."""
     import gudhi
@@ -691,9 +694,10 @@ def alpha_gudhi(
 def alpha_union_find(
     filt: AlphaFiltration,
     max_dim: int,
-    n_threads: int = -1,
-    coeff: int = 2,
-    with_pairs: bool = True,
+    *,
+    n_threads: int,
+    coeff: int,
+    with_pairs: bool,
 ) -> Result:
     """The alpha complex in R^2 or R^3 by union-find on its Delaunay triangulation and the
     dual graph (:mod:`tda_pipe.tda.alpha_delaunay`); gudhi's where qhull cannot triangulate
@@ -703,15 +707,16 @@ def alpha_union_find(
     try:
         return alpha_delaunay(filt.points, max_dim, with_pairs)
     except QhullError:
-        return alpha_gudhi(filt, max_dim, coeff=coeff, with_pairs=with_pairs)
+        return alpha_gudhi(filt, max_dim, n_threads=n_threads, coeff=coeff, with_pairs=with_pairs)
 
 
 def lower_star_gudhi(
     filt: LowerStarFiltration,
     max_dim: int,
-    n_threads: int = -1,
-    coeff: int = 2,
-    with_pairs: bool = True,
+    *,
+    n_threads: int,
+    coeff: int,
+    with_pairs: bool,
 ) -> Result:
     """gudhi simplex tree of the graph / mesh, every simplex at its largest vertex value."""
     import gudhi
@@ -730,9 +735,10 @@ def lower_star_gudhi(
 def cubical_gudhi(
     filt: CubicalFiltration,
     max_dim: int,
-    n_threads: int = -1,
-    coeff: int = 2,
-    with_pairs: bool = True,
+    *,
+    n_threads: int,
+    coeff: int,
+    with_pairs: bool,
 ) -> Result:
     """gudhi's cubical complex with the pixels / voxels as top cells.
 
