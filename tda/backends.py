@@ -387,10 +387,7 @@ def _flag_elements(filt: RipsFiltration) -> tuple[np.ndarray, np.ndarray, np.nda
         M = np.asarray(M, dtype=np.float64)
         i, j = np.triu_indices(n, 1)
         edges, values, vertex_values = np.column_stack([i, j]), M[i, j], M.diagonal().copy()
-    finite = np.isfinite(values)  # an infinite entry of a dense matrix is a missing edge
-    if not finite.all():
-        edges, values = edges[finite], values[finite]
-    return vertex_values, edges, values
+    return vertex_values, edges, values  # finite: a dense matrix was checked, a graph cut at t
 
 
 def _stable_argsort(values: np.ndarray) -> np.ndarray:

@@ -138,3 +138,68 @@ def test_giotto_h1_on_two_threads_is_gudhis(same_diagrams):
         ours = tp.persistence(X, 1, filtration="rips", backend="giotto-ph", n_threads=2)
         reference = tp.persistence(X, 1, filtration="rips", backend="gudhi")
         same_diagrams(ours, reference, 1e-9)
+
+
+def test_h0_pairs_follow_the_elder_rule():
+    """Every vertex at 0: the component of the larger index dies into the smaller one."""
+    X = np.array([[0.0], [1.0], [3.0]])  # edges (0, 1) at 1 and (1, 2) at 2
+    for backend in ("gudhi", "mst"):
+        d = tp.persistence(X, 0, filtration="rips", backend=backend, return_pairs=True)
+        births, deaths = d.pairs[0]
+        np.testing.assert_array_equal(d[0], [[0.0, 1.0], [0.0, 2.0], [0.0, np.inf]])
+        assert births[:, 0].tolist() == [1, 2, 0]
+        assert deaths.tolist() == [[0, 1], [1, 2], [-1, -1]]
+
+
+def test_ties_are_ranked_by_position_whatever_the_sort():
+    """Many tied values away from the first: the order is the stable one (by position)."""
+    from tda_pipe.tda import backends as B
+
+    values = np.random.default_rng(0).integers(0, 5, 5000).astype(float)
+    values[0] = -1.0  # the first value ties with nothing
+    np.testing.assert_array_equal(B._stable_argsort(values), np.argsort(values, kind="stable"))
+    distinct = np.random.default_rng(1).random(5000)
+    np.testing.assert_array_equal(B._stable_argsort(distinct), np.argsort(distinct))
+
+
+def test_a_graph_given_in_any_entry_order_gives_the_same_pairs():
+    """Tied edge lengths on a grid, the COO entries shuffled: the ranks follow (i, j), not the
+    order the entries came in, so the pairs are the same."""
+    grid = np.array([[x, y] for x in range(4) for y in range(4)], dtype=float)
+    D = np.triu(cdist(grid, grid), 1)
+    D[D > 1.5] = 0
+    graph = sparse.coo_matrix(D)
+    shuffle = np.random.default_rng(2).permutation(graph.nnz)
+    shuffled = sparse.coo_matrix(
+        (graph.data[shuffle], (graph.row[shuffle], graph.col[shuffle])), shape=graph.shape
+    )
+    a, b = (
+        tp.persistence(g, 1, metric="precomputed", backend="gudhi", return_pairs=True)
+        for g in (graph, shuffled)
+    )
+    for p in range(2):
+        np.testing.assert_array_equal(a[p], b[p])
+        for x, y in zip(a.pairs[p], b.pairs[p]):
+            np.testing.assert_array_equal(x, y)
+
+
+def test_tied_edges_are_ranked_by_i_then_j_whatever_the_entry_order():
+    """A square whose last two sides tie: (0, 1) comes first, kills a component; (0, 3) closes
+    the loop and is the H1 birth edge, in whichever order the COO entries are given."""
+    entries = {(1, 2): 0.5, (2, 3): 0.5, (0, 1): 1.0, (0, 3): 1.0, (0, 2): 2.0, (1, 3): 2.0}
+    for order in (list(entries), list(reversed(entries))):
+        rows, cols = zip(*order)
+        graph = sparse.coo_matrix(([entries[e] for e in order], (rows, cols)), shape=(4, 4))
+        d = tp.persistence(graph, 1, metric="precomputed", backend="gudhi", return_pairs=True)
+        np.testing.assert_array_equal(d[1], [[1.0, 2.0]])
+        assert d.pairs[1][0].tolist() == [[0, 3]]
+        assert [0, 1] in d.pairs[0][1].tolist()
+
+
+@pytest.mark.parametrize("n", [2, 3])
+def test_too_few_points_for_a_loop_give_empty_higher_diagrams(n):
+    X = np.random.default_rng(n).random((n, 2))
+    for max_dim in (1, 2):  # gudhi's kernel, then its RipsPersistence
+        for pairs in (False, True):
+            d = tp.persistence(X, max_dim, filtration="rips", backend="gudhi", return_pairs=pairs)
+            assert all(d[p].shape == (0, 2) for p in range(1, max_dim + 1)) and len(d[0]) == n
