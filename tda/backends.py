@@ -536,8 +536,8 @@ def _ranked_simplex_tree(ranked: RankedFlag, max_dim: int, coeff: int) -> list[n
 
 def _unvalued_vertices_matrix(filt: RipsFiltration):
     """The float64 input of gudhi's Ripser for diagrams: the full matrix, or the COO graph of
-    the finite edges (threshold, sparse or infinite entries); ``None`` where vertices have
-    values (then :func:`rank_flag` and a simplex tree)."""
+    the edges (a threshold or a sparse input); ``None`` where vertices have values (then
+    :func:`rank_flag` and a simplex tree)."""
     if filt.is_weighted:
         return None
     if np.isfinite(filt.threshold) or is_sparse(filt.distances):
@@ -558,12 +558,7 @@ def _unvalued_vertices_matrix(filt: RipsFiltration):
     )
     if M.diagonal().any():
         return None
-    if np.isfinite(M).all():
-        return M
-    from scipy import sparse
-
-    i, j = np.nonzero(np.triu(np.isfinite(M), 1))
-    return sparse.coo_matrix((M[i, j], (i, j)), shape=M.shape)
+    return M  # finite: checked when the filtration was built
 
 
 def rips_gudhi(

@@ -122,6 +122,22 @@ def test_pairs_name_simplices_whose_alpha_values_are_the_bars():
         np.testing.assert_allclose(value(deaths[finite]), dgm[finite, 1], rtol=1e-12)
 
 
+@pytest.mark.parametrize("d", [2, 3])
+def test_gudhis_alpha_pairs_are_as_wide_as_a_top_simplex(d):
+    """The gudhi backend names the same kind of simplices: d + 1 columns, the top dimension's
+    classes killed by d-simplices, every one with the value of its bar."""
+    X = np.random.default_rng(d).random((150, d))
+    ours = tp.persistence(X, d - 1, filtration="alpha", backend="gudhi", return_pairs=True)
+    st = gudhi.AlphaComplex(points=X).create_simplex_tree()
+    for p in range(d):
+        births, deaths = ours.pairs[p]
+        assert births.shape == deaths.shape == (len(ours[p]), d + 1)
+        finite = np.isfinite(ours[p][:, 1])
+        assert ((deaths[finite] >= 0).sum(axis=1) == p + 2).all()
+        values = [2 * np.sqrt(st.filtration([int(v) for v in r if v >= 0])) for r in deaths[finite]]
+        np.testing.assert_allclose(values, ours[p][finite, 1], rtol=1e-12)
+
+
 def test_dimensions_beyond_the_space_are_empty_and_max_dim_zero_is_h0():
     X = np.random.default_rng(8).random((100, 2))
     dgms, pairs = alpha_delaunay(X, max_dim=3)

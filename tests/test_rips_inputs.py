@@ -65,6 +65,21 @@ def test_weighted_rips_of_a_distance_matrix(backend, threshold, same_diagrams):
     assert ours[0][:, 0].max() > 0  # births at the weights
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_dense_matrix_with_vertex_values_on_its_diagonal(backend, same_diagrams):
+    X = _cloud(25, 9)
+    M = cdist(X, X)
+    values = np.random.default_rng(10).random(len(X)) * 0.05
+    M = np.maximum(M, np.maximum.outer(values, values))
+    np.fill_diagonal(M, values)
+    max_dim = _max_dim(backend)
+    ours = tp.persistence(M, max_dim, metric="precomputed", backend=backend)
+    st = gudhi.SimplexTree.create_from_array(M)  # the diagonal as vertex values
+    st.expansion(max_dim + 1)
+    same_diagrams(ours, _intervals(st, max_dim), _tol(backend))
+    assert ours[0][:, 0].max() > 0
+
+
 @pytest.mark.parametrize("backend", [GIOTTO, "gudhi", "ripser"])
 def test_a_sparse_graph_with_vertex_values_and_a_threshold(backend, same_diagrams):
     """Stored entries are edges, missing ones absent, the diagonal holds vertex values."""
