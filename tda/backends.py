@@ -764,8 +764,6 @@ class Backend:
     max_dim: int | None = None  # the highest homology dimension it computes (None: any)
     pairs: bool = True  # returns the simplices of each birth and death
     coefficients: bool = True  # takes any prime field Z/p
-    threads: bool = False  # uses several threads on one filtration
-    thresholds: bool = True  # Rips with a threshold
     point_dims: tuple[int, ...] | None = None  # alpha: the dimensions of space it takes
     auto_from: int = 0  # auto passes it over for fewer vertices (a fixed start-up cost)
     note: str = ""  # one line for the help
@@ -818,7 +816,6 @@ REGISTRY: tuple[Backend, ...] = (
         "giotto-ph",
         {"rips": rips_giotto, "landmark-rips": rips_giotto},
         "gph",
-        threads=True,
         note="optional extra (AGPL, Python <= 3.12)",
     ),
 )
