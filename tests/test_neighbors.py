@@ -94,3 +94,55 @@ def test_bad_input_is_one_line(call, message):
     with pytest.raises(InputError, match=message) as err:
         call(X)
     assert "\n" not in str(err.value)
+
+
+def test_a_near_tie_far_from_the_mean_is_ranked_exactly():
+    """Half the datastore on a unit sphere around the query 1000 from the datastore's mean,
+    radii 1e-10 apart: float32 cannot order them (its error is near 1 in squared distance
+    there); the error bound must send the search wide enough for float64 to."""
+    rng = np.random.default_rng(11)
+    directions = rng.normal(size=(300, 3))
+    directions /= np.linalg.norm(directions, axis=1, keepdims=True)
+    radii = 1.0 + 1e-10 * rng.permutation(300)
+    q = np.array([[2000.0, 0.0, 0.0]])
+    X = np.vstack([q + directions * radii[:, None], rng.normal(size=(300, 3))])
+    for k in (1, 5, 40):
+        dist, idx = knn(X, q, k)
+        ref_dist, ref_idx = brute_force(X, q, k)
+        np.testing.assert_array_equal(idx, ref_idx)
+        np.testing.assert_allclose(dist, ref_dist, rtol=1e-14)
+
+
+def test_knn_defaults_to_ten_neighbours_of_every_point_but_itself():
+    X = RNG.normal(size=(50, 3))
+    dist, idx = knn(X)
+    assert idx.shape == (50, 10) and not (idx == np.arange(50)[:, None]).any()
+    np.testing.assert_array_equal(idx, brute_force(X, X, 10, np.arange(50))[1])
+
+
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda X: knn(X, None, True), r"^k must be an integer >= 1, got True$"),
+        (lambda X: knn(X, X[:2], 2, block_size=0), r"^block_size must be an integer >= 1, got 0$"),
+        (lambda X: knn(X, X[:2], 2, block_size=True), r"^block_size must be an integer >= 1"),
+        (lambda X: knn(X, X[:2], 2, datastore_block=2.0), r"^datastore_block must be an integer"),
+        (lambda X: knn(X, X[:0], 2), "queries"),
+        (lambda X: knn(X[:0], X[:2], 1), "datastore"),
+        (
+            lambda X: knn(X, X[:2], 2, exclude_self=np.array([0, 10])),
+            r"^exclude_self must hold one datastore row \(0 to 9\) per query, 2 in all$",
+        ),
+    ],
+)
+def test_bad_sizes_and_rows_are_one_line_naming_them(call, message):
+    X = np.random.default_rng(0).normal(size=(10, 3))
+    with pytest.raises(InputError, match=message):
+        call(X)
+
+
+def test_blocks_of_one_give_the_same_neighbours():
+    X = RNG.normal(size=(40, 4))
+    np.testing.assert_array_equal(
+        knn(X, None, 3, block_size=1, datastore_block=1)[1], knn(X, None, 3)[1]
+    )
