@@ -133,3 +133,91 @@ def test_the_fix_the_error_names_is_an_option_of_the_command(tmp_path, capsys):
     assert main([*args, "--min-points", "2", "--out", str(tmp_path / "b")]) == 0
     summary = json.loads((tmp_path / "b" / "summary.json").read_text())
     assert summary["options"]["min_points"] == 2 and summary["unscored_points"] < 200
+
+
+def test_default_radii_are_the_documented_fractions_of_the_kth_neighbour_distance():
+    from scipy.spatial.distance import cdist
+
+    X = sphere(200, seed=3)
+    reference = np.median(np.sort(cdist(X, X), axis=1)[:, 20])  # the 20th other point
+    scores = euclidicity(X, dim=2, steps=2, k=20, max_points=30)
+    np.testing.assert_allclose(scores.r, [0.5 * reference, 0.8 * reference], rtol=1e-12)
+    np.testing.assert_allclose(scores.s, [1.0 * reference, 1.3 * reference], rtol=1e-12)
+    only_r = euclidicity(X, dim=2, r=0.1, steps=2, k=20, max_points=30)  # s still the default
+    assert only_r.r.tolist() == [0.1]
+    np.testing.assert_allclose(only_r.s, [1.0 * reference, 1.3 * reference], rtol=1e-12)
+    only_s = euclidicity(X, dim=2, s=0.5, steps=2, k=20, max_points=30)  # r still the default
+    assert only_s.s.tolist() == [0.5]
+    np.testing.assert_allclose(only_s.r, [0.5 * reference, 0.8 * reference], rtol=1e-12)
+
+
+def test_annulus_pairs_keep_r_below_s_and_refuse_a_grid_without_one():
+    from tda_pipe.tda.singularity import annulus_pairs
+
+    pairs = annulus_pairs((0.2, 0.6), (0.4, 1.0), 2)  # r = 0.6 lies above s = 0.4
+    assert pairs.tolist() == [[0.2, 0.4], [0.2, 1.0], [0.6, 1.0]]
+    # the ranges overlap the other way: only the smallest r lies below the largest s
+    assert annulus_pairs((0.2, 1.2), (0.1, 1.0), 2).tolist() == [[0.2, 1.0]]
+    expected = (
+        "r=(0.5, 0.7) must start below the largest s=0.5 (annuli need r < s); e.g. r=(0.05, 0.25)"
+    )
+    with pytest.raises(InputError) as info:
+        annulus_pairs((0.5, 0.7), (0.2, 0.5), 3)
+    assert str(info.value) == expected
+
+
+def test_a_score_is_the_bottleneck_distance_to_the_model_annulus_within_its_error():
+    """One annulus of a circle, scored by hand: gudhi's Rips diagrams of its points (reduced
+    H0) against the model annulus of R^1 scaled by s, gudhi's exact bottleneck distance."""
+    import gudhi
+
+    from tda_pipe.tda import singularity as S
+
+    X = circle(300, noise=0.02, seed=4)
+    r, s = 0.15, 0.3
+    grid = S.AnnulusGrid(S.annulus_pairs(r, s, 1), 1, 10_000, 5, 0, compare=True)
+    dist = np.linalg.norm(X - X[0], axis=1)
+    mean, top, peak_r, peak_s, dim, usable = S.ball_scores(grid, 0, dist, X)
+    Y = X[(dist >= r) & (dist <= s)]
+    st = gudhi.RipsComplex(points=Y).create_simplex_tree(max_dimension=1)
+    st.compute_persistence()
+    ours = st.persistence_intervals_in_dimension(0)
+    ours = ours[np.isfinite(ours[:, 1])]  # reduced homology: the infinite class left out
+    model = S._model_diagrams(1, len(Y), round(1000 * r / s), 0)[0] * s
+    exact = gudhi.bottleneck_distance(ours, model, 0)
+    assert abs(mean - exact) <= S.BOTTLENECK_ERROR * s and mean == top
+    assert (peak_r, peak_s, dim, usable) == (r, s, 1, 1)
+
+
+def test_most_singular_ranks_highest_first_and_nan_last():
+    from tda_pipe.tda.singularity import SingularityScores
+
+    values = np.array([0.1, np.nan, 0.5, 0.3] + [0.0] * 10)
+    empty = np.zeros(len(values))
+    scores = SingularityScores(values, values, empty, empty, empty, empty, empty, empty, 1)
+    assert scores.most_singular(3).tolist() == [2, 3, 0]
+    ranked = scores.most_singular()
+    assert len(ranked) == 10 and 1 not in ranked  # ten by default; NaN after every number
+    assert scores.most_singular(14)[-1] == 1
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"dim": 0}, "^dim must be an integer >= 1, got 0$"),
+        ({"dim": 2, "steps": True}, "^steps must be an integer >= 1, got True$"),
+        ({"dim": 2, "k": 200}, "^k=200 is too large; use k <= 199$"),
+        ({"dim": 2, "r": (0.3, 0.1)}, r"^r must be a radius or a \(low, high\) pair"),
+        ({"dim": 2, "r": -0.1}, r"^r must be a radius or a \(low, high\) pair"),
+        ({"dim": 2, "s": (0.1, np.inf)}, r"^s must be a radius or a \(low, high\) pair"),
+    ],
+)
+def test_bad_arguments_name_themselves(kwargs, message):
+    with pytest.raises(InputError, match=message):
+        euclidicity(sphere(200, seed=0), **kwargs)
+
+
+def test_k_may_be_every_other_point():
+    X = sphere(60, seed=5)
+    scores = persistent_intrinsic_dimension(X, k=59, steps=1, max_points=20, min_points=5)
+    assert scores.shape == (60,)
