@@ -221,3 +221,18 @@ def test_k_may_be_every_other_point():
     X = sphere(60, seed=5)
     scores = persistent_intrinsic_dimension(X, k=59, steps=1, max_points=20, min_points=5)
     assert scores.shape == (60,)
+
+
+def test_annuli_are_closed_and_a_class_is_alive_from_its_birth_to_before_its_death():
+    from tda_pipe.tda import singularity as S
+
+    # five points exactly at r, five exactly at s: both ends of the annulus belong to it
+    points = circle(10, seed=0)
+    grid = S.AnnulusGrid(np.array([[0.5, 1.0]]), 1, 80, 10, 0, compare=False)
+    dist = np.array([0.5] * 5 + [1.0] * 5)
+    assert S.ball_scores(grid, 0, dist, points)[-1] == 1
+    h0 = np.array([[0.0, 0.5]])
+    h1 = np.array([[0.5, 0.7]])
+    assert S._local_dimension([h0, h1], 0.5) == 2  # born at t: alive at t
+    assert S._local_dimension([h0, np.empty((0, 2))], 0.5) == 0  # dies at t: gone at t
+    assert S._local_dimension([np.empty((0, 2))], 0.1) == 0
