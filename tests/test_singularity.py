@@ -236,3 +236,27 @@ def test_annuli_are_closed_and_a_class_is_alive_from_its_birth_to_before_its_dea
     assert S._local_dimension([h0, h1], 0.5) == 2  # born at t: alive at t
     assert S._local_dimension([h0, np.empty((0, 2))], 0.5) == 0  # dies at t: gone at t
     assert S._local_dimension([np.empty((0, 2))], 0.1) == 0
+
+
+def test_a_thinned_annulus_holds_distinct_points_and_the_same_ones_each_time():
+    from tda_pipe.tda import singularity as S
+
+    points = sphere(500, seed=6)
+    grid = S.AnnulusGrid(np.array([[0.0, 10.0]]), 2, 40, 5, 0, compare=False)
+    dist = np.zeros(len(points))
+    Y = S._annulus(grid, 3, dist, points, 0.0, 10.0, 0)
+    assert len(np.unique(Y, axis=0)) == 40
+    np.testing.assert_array_equal(Y, S._annulus(grid, 3, dist, points, 0.0, 10.0, 0))
+    assert not np.array_equal(Y, S._annulus(grid, 4, dist, points, 0.0, 10.0, 0))
+
+
+def test_the_local_dimension_reads_the_barcode_cut_at_r_up_to_the_model_dimension():
+    """A unit square as the annulus at r = 1: its sides enter at exactly r and close a loop
+    alive at r (dimension 2); asked for dimension 1 only H0 is read, connected at r (0)."""
+    from tda_pipe.tda import singularity as S
+
+    square = np.array([[0.0, 0.0], [1.0, 0.0], [1.0, 1.0], [0.0, 1.0]])
+    dist = np.full(4, 2.0)
+    for dim, expected in ((2, 2), (1, 0)):
+        grid = S.AnnulusGrid(np.array([[1.0, 3.0]]), dim, 80, 4, 0, compare=False)
+        assert S.ball_scores(grid, 0, dist, square)[4] == expected
