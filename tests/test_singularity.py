@@ -267,3 +267,24 @@ def test_the_local_dimension_reads_the_barcode_cut_at_r_up_to_the_model_dimensio
     for dim, expected in ((2, 2), (1, 0)):
         grid = S.AnnulusGrid(np.array([[1.0, 3.0]]), dim, 80, 4, 0, compare=False)
         assert S.ball_scores(grid, 0, dist, square)[4] == expected
+
+
+def test_euclidicity_defaults_and_its_columns():
+    """The documented defaults (3 steps, k = 100, seed 0, annuli thinned to 80 points), and
+    the maximum over the pairs at least the mean."""
+    from scipy.spatial.distance import cdist
+
+    X = sphere(150, seed=8)
+    scores = euclidicity(X, dim=2)
+    explicit = euclidicity(X, dim=2, steps=3, k=100, seed=0, max_points=80, min_points=10)
+    np.testing.assert_array_equal(scores.euclidicity, explicit.euclidicity)
+    reference = np.median(np.sort(cdist(X, X), axis=1)[:, 100])
+    np.testing.assert_allclose(scores.r, reference * np.array([0.5, 0.65, 0.8]), rtol=1e-12)
+    assert (scores.euclidicity_max >= scores.euclidicity).all()
+    assert (scores.euclidicity_max > scores.euclidicity + 1e-6).any()
+    assert (scores.peak_r < scores.peak_s).all()  # the pair of the maximum, r < s
+    dims = persistent_intrinsic_dimension(X)  # the same defaults, declared for it again
+    explicit = persistent_intrinsic_dimension(
+        X, steps=3, k=100, seed=0, max_points=80, min_points=10
+    )
+    np.testing.assert_array_equal(dims, explicit)
