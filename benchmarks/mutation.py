@@ -6,6 +6,7 @@ cover its line, and count the bugs the suite catches.
     python benchmarks/mutation.py --modules tda/diagrams.py losses/mst_length.py
     python benchmarks/mutation.py --modules tda/cycles.py --coverage-map /tmp/map.json
     python benchmarks/mutation.py --modules tda/cycles.py --survivors earlier.log  # after tests
+    python benchmarks/mutation.py --survivors earlier.json --since abc123  # after edits too
 
 The last commit (``git archive HEAD``) is unpacked in a temporary folder as the package
 ``tda_pipe``, put first on ``PYTHONPATH``, so the working tree is never touched. One coverage
@@ -32,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import difflib
 import hashlib
 import itertools
 import json
@@ -529,6 +531,12 @@ def main(argv: list[str] | None = None) -> int:
         help="run again only the mutants an earlier run's --json file or log left alive",
     )
     parser.add_argument(
+        "--since",
+        default=None,
+        help="the commit the --survivors run mutated: its line numbers are carried to the last "
+        "commit (lines changed since are dropped)",
+    )
+    parser.add_argument(
         "--coverage-map",
         type=Path,
         default=None,
@@ -554,7 +562,7 @@ def main(argv: list[str] | None = None) -> int:
                 found = sorted(rng.sample(found, args.sample), key=lambda m: m.start)
             plan += found
         if args.survivors is not None:
-            again = _survivors_of(args.survivors)
+            again = _survivors_of(args.survivors, first, args.since)
             plan = [m for m in plan if (m.path, m.line, m.description) in again]
         print(f"{len(plan)} mutants in {len({m.path for m in plan})} modules", flush=True)
         free = list(workers)
@@ -600,22 +608,40 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _survivors_of(path: Path) -> set[tuple[str, int, str]]:
+def _survivors_of(path: Path, package: Path, since: str | None = None) -> set[tuple[str, int, str]]:
     """``(module, line, description)`` of the mutants an earlier run left alive: its
-    ``--json`` file, or its printed log (the ``[k/n] survived path:line what`` lines)."""
+    ``--json`` file, or its printed log (the ``[k/n] survived path:line what`` lines). With
+    ``since`` (the commit that run mutated), each line number is carried to the same line of
+    the last commit, unpacked in ``package``; a mutant on a line changed since is dropped."""
     if path.suffix == ".json":
         rows = json.loads(path.read_text())
-        return {
+        found = [
             (r["path"], r["line"], r["description"])
             for r in rows
             if r["status"] in ("survived", "uncovered")
-        }
-    found = re.findall(
-        r"^\[\d+/\d+\] (?:survived|uncovered) +(\S+?):(\d+) (.+)$",
-        path.read_text(),
-        flags=re.MULTILINE,
-    )
-    return {(module, int(line), what.strip()) for module, line, what in found}
+        ]
+    else:
+        found = [
+            (module, int(line), what.strip())
+            for module, line, what in re.findall(
+                r"^\[\d+/\d+\] (?:survived|uncovered) +(\S+?):(\d+) (.+)$",
+                path.read_text(),
+                flags=re.MULTILINE,
+            )
+        ]
+    if since is None:
+        return set(found)
+    moved = {}
+    for module in {m for m, _, _ in found}:
+        old = subprocess.run(
+            ["git", "show", f"{since}:{module}"], cwd=ROOT, capture_output=True, text=True
+        ).stdout.splitlines()
+        new = (package / module).read_text().splitlines()
+        matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
+        for tag, i1, i2, j1, _ in matcher.get_opcodes():
+            if tag == "equal":
+                moved.update({(module, i + 1): j1 + i - i1 + 1 for i in range(i1, i2)})
+    return {(m, moved[m, line], what) for m, line, what in found if (m, line) in moved}
 
 
 def _report(outcomes: list[Outcome], package: Path) -> None:
