@@ -275,3 +275,35 @@ def test_neighbourhood_diagrams_equal_ripser_on_the_points_themselves():
         assert bottleneck(type(ours)([ours[1]]), type(ours)([h1])) < 1e-6 * d[-1]
         loops += len(h1)
     assert loops > 0 and len(set(sizes)) > 1, (loops, sizes)
+
+
+def test_annulus_features_are_ball_scores_at_the_documented_radii():
+    """Local dimension and Euclidicity of a query: its ball is its k neighbours, its annuli
+    0.4-0.6 and 0.8-1.0 of its k-th neighbour distance, thinned to 80 points (seeded by the
+    query's row), left out under 10; local dimension read up to R^3, Euclidicity in R^dim."""
+    from tda_pipe.tda.neighbors import knn
+    from tda_pipe.tda.singularity import AnnulusGrid, annulus_pairs, ball_scores
+
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(1500, 3))
+    X /= np.linalg.norm(X, axis=1, keepdims=True)
+    Q = X[:4] * 1.01
+    k = 120
+    features = ("local_dimension", "euclidicity")
+    F = LocalTopology(k=k, features=features, dim=2, steps=2).fit(X).transform(Q)
+    dist, idx = knn(X, Q, k)
+    pairs = annulus_pairs((0.4, 0.6), (0.8, 1.0), 2)
+    for b in range(len(Q)):
+        for column, compare, dim, value in ((0, False, 3, 4), (1, True, 2, 0)):
+            grid = AnnulusGrid(pairs * dist[b, -1], dim, 80, 10, 0, compare)
+            expected = ball_scores(grid, b, dist[b], X[idx[b]])[value]
+            assert F[b, column] == expected
+    assert (F[:, 0] == 2).all()  # a sphere
+
+
+def test_a_datastore_file_of_pickled_objects_is_refused_unread(tmp_path):
+    """Fitting on a path never unpickles: an object array could run code when loaded."""
+    path = tmp_path / "objects.npy"
+    np.save(path, np.array([{"a": 1}, {"b": 2}], dtype=object), allow_pickle=True)
+    with pytest.raises(InputError, match="not a readable .npy array.*save it with numpy.save"):
+        LocalTopology(k=1).fit(str(path))
