@@ -307,3 +307,38 @@ def test_a_datastore_file_of_pickled_objects_is_refused_unread(tmp_path):
     np.save(path, np.array([{"a": 1}, {"b": 2}], dtype=object), allow_pickle=True)
     with pytest.raises(InputError, match="not a readable .npy array.*save it with numpy.save"):
         LocalTopology(k=1).fit(str(path))
+
+
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda X: LocalTopology(k=2, features=("euclidicity",), dim=4).fit(X),
+         r"^dim=4 exceeds the datastore's 3 coordinates; use dim <= 3$"),
+        (lambda X: LocalTopology(k=2).fit(X).transform(X[:0]), "queries"),
+        (lambda X: LocalTopology(k=2).fit(X).transform_rows(2, 5, X[:2]),
+         r"^rows 2:5 need 3 queries, got 2; pass the queries of those rows$"),
+        (lambda X: LocalTopology(k=2).fit(X).transform_rows(0, 31),
+         r"^rows 0:31 are not datastore rows; use 0 <= start <= stop <= 30$"),
+        (lambda X: LocalTopology(k=2, steps=0).fit(X), "steps"),
+        (lambda X: LocalTopology(k=2, n_jobs=0).fit(X), "n_jobs"),
+        (lambda X: LocalTopology(k=2, n_jobs=-2).fit(X), "n_jobs"),
+        (lambda X: LocalTopology(k=2, radius=0.0).fit(X), "radius"),
+        (lambda X: LocalTopology(k=2, wasserstein_order=0.5).fit(X), "wasserstein_order"),
+        (lambda X: LocalTopology(k=2, image_resolution=(0, 5)).fit(X), "image_resolution"),
+        (lambda X: LocalTopology(k=2).fit(X[:1]), "datastore"),
+    ],
+)  # fmt: skip
+def test_parameters_and_rows_out_of_range_are_refused(make, message):
+    X = np.random.default_rng(4).normal(size=(30, 3))
+    with pytest.raises(InputError, match=message):
+        make(X)
+
+
+def test_the_edges_of_the_ranges_are_accepted():
+    X = np.random.default_rng(5).normal(size=(30, 3))
+    assert LocalTopology(k=1, features=("codensity",)).fit(X[:2]).transform(None).shape == (2, 1)
+    lt = LocalTopology(k=5, features=("codensity", "euclidicity"), dim=3, n_jobs=-1).fit(X)
+    assert lt.transform_rows(28, 30).shape == (2, 2)
+    assert (
+        LocalTopology(k=5, wasserstein_order=1.0, radius=1e-9).fit(X).transform(None).shape[0] == 30
+    )
