@@ -1,0 +1,77 @@
+"""The argument and array checks every entry point uses: their ranges at the edges, the kinds
+of value they refuse, and the one line they say."""
+
+import math
+
+import numpy as np
+import pytest
+
+from tda_pipe.errors import InputError
+from tda_pipe.tda.validation import check_int, check_points, check_real
+
+
+def _message(call) -> str:
+    with pytest.raises(InputError) as info:
+        call()
+    return str(info.value)
+
+
+def test_integer_ranges_include_their_ends():
+    assert check_int(1, "k", low=1, high=3) == 1 and check_int(3, "k", low=1, high=3) == 3
+    assert (
+        _message(lambda: check_int(4, "k", low=1, high=3))
+        == "k must be an integer in [1, 3], not 4"
+    )
+    assert _message(lambda: check_int(True, "k")) == "k must be an integer, not True"
+
+
+def test_real_ranges_are_closed_unless_opened():
+    assert check_real(0, "x", low=0) == 0.0 and check_real(1, "x", high=1) == 1.0
+    assert check_real(0.5, "x", low=0, high=1, low_open=True, high_open=True) == 0.5
+    assert (
+        _message(lambda: check_real(0, "x", low=0, low_open=True))
+        == "x must be a number > 0, not 0"
+    )
+    assert (
+        _message(lambda: check_real(1, "x", high=1, high_open=True))
+        == "x must be a number < 1, not 1"
+    )
+    assert _message(lambda: check_real(-0.1, "x", low=0)) == "x must be a number >= 0, not -0.1"
+    assert _message(lambda: check_real(1.5, "x", high=1)) == "x must be a number <= 1, not 1.5"
+
+
+@pytest.mark.parametrize("value", [True, "0.5", None, math.nan, math.inf, -math.inf])
+def test_a_real_must_be_a_finite_number(value):
+    assert _message(lambda: check_real(value, "x")) == f"x must be a number, not {value!r}"
+
+
+def test_infinity_passes_only_when_allowed_and_the_bounds_still_apply():
+    assert check_real(math.inf, "t", low=0, allow_inf=True) == math.inf
+    assert _message(lambda: check_real(-math.inf, "t", low=0, allow_inf=True)).startswith(
+        "t must be a number >= 0"
+    )
+    assert _message(lambda: check_real("a", "t", low=0, high=1, allow_inf=True)).startswith(
+        "t must be a number in [0, 1]"
+    )
+
+
+def test_non_finite_points_are_counted_and_located():
+    X = np.zeros((5, 2))
+    X[1, 0] = X[3, 1] = np.nan
+    message = _message(lambda: check_points(X))
+    assert "has 2 NaN value(s), first at index (1, 0)" in message
+    X[1, 0] = X[3, 1] = np.inf
+    assert "has 2 infinite value(s), first at index (1, 0)" in _message(lambda: check_points(X))
+
+
+def test_a_wrong_shape_names_the_fix_for_its_case():
+    column = _message(lambda: check_points(np.zeros(5)))
+    assert column == (
+        "point cloud must be a 2-D (n_points, n_dims) array, got shape (5,); reshape a single "
+        "column to (n, 1) with X.reshape(-1, 1)"
+    )
+    grid = _message(lambda: check_points(np.zeros((3, 3, 3)), "image"))
+    assert grid.endswith("got shape (3, 3, 3); for an image or voxel grid use --filtration cubical")
+    assert _message(lambda: check_points(np.zeros((4, 0)))) == (
+        "point cloud has points with 0 coordinates"
+    )
