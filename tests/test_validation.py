@@ -73,6 +73,9 @@ def test_a_wrong_shape_names_the_fix_for_its_case():
     grid = _message(lambda: check_points(np.zeros((3, 3, 3)), "image"))
     assert grid.endswith("got shape (3, 3, 3); for an image or voxel grid use --filtration cubical")
     assert check_points(np.arange(3.0).reshape(-1, 1)).shape == (3, 1)  # one coordinate is fine
+    assert _message(lambda: check_points(np.zeros((1, 3)))) == (
+        "point cloud has 1 point(s); at least 2 are needed"
+    )
     assert _message(lambda: check_points(np.zeros((4, 0)))) == (
         "point cloud has points with 0 coordinates"
     )
