@@ -79,3 +79,10 @@ def test_a_wrong_shape_names_the_fix_for_its_case():
     assert _message(lambda: check_points(np.zeros((4, 0)))) == (
         "point cloud has points with 0 coordinates"
     )
+
+
+def test_coordinates_whose_squares_overflow_are_refused_at_the_edge():
+    """Two coordinates of 1.2e154: each square fits float64 (1.44e308), their sum does not."""
+    X = np.array([[6e153, 6e153], [1.2e154, 1.2e154]])
+    assert "their squares overflow float64" in _message(lambda: check_points(X))
+    assert check_points(X / 2).shape == (2, 2)  # squares summing to 7.2e307
