@@ -549,6 +549,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     work = Path(tempfile.mkdtemp(prefix="tda-mutation-"))
+    # stopped by a signal, the run still removes its copies (``finally`` below)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     try:
         first = make_copy(work / "0")
         covered, seconds = saved_coverage_map(first, args.tests, args.coverage_map)
