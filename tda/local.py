@@ -527,6 +527,8 @@ class LocalTopology(TransformerMixin, BaseEstimator):
         column = 0 if compare else 4  # ball_scores: (mean, ..., dimension, usable pairs)
         out = np.full((len(idx), 1), np.nan)
         for b in range(len(idx)):
+            if not dist[b, -1] > 0:  # every neighbour coincides with the query: no annulus
+                continue
             grid = AnnulusGrid(
                 unit * dist[b, -1],
                 dim,
@@ -536,6 +538,6 @@ class LocalTopology(TransformerMixin, BaseEstimator):
                 compare,
             )
             scores = ball_scores(grid, first + b, dist[b], self.datastore_[idx[b]])
-            if scores[5] and dist[b, -1] > 0:
+            if scores[5]:
                 out[b, 0] = scores[column]
         return out

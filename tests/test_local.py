@@ -342,3 +342,15 @@ def test_the_edges_of_the_ranges_are_accepted():
     assert (
         LocalTopology(k=5, wasserstein_order=1.0, radius=1e-9).fit(X).transform(None).shape[0] == 30
     )
+
+
+def test_a_query_whose_neighbours_all_coincide_with_it():
+    """Its k-th neighbour distance is 0: the annulus features are undefined (NaN) even where
+    an annulus holds enough points, and normalising by a zero scale leaves its codensity 0."""
+    rng = np.random.default_rng(6)
+    X = np.vstack([np.zeros((15, 2)), rng.normal(size=(60, 2))])
+    q = np.zeros((1, 2))
+    F = LocalTopology(k=12, features=("local_dimension", "euclidicity"), dim=1).fit(X).transform(q)
+    assert np.isnan(F).all()
+    lt = LocalTopology(k=3, normalize=True, features=("codensity", "total_persistence")).fit(X)
+    assert (lt.transform(q) == 0).all()
