@@ -8,7 +8,6 @@ assignment solver, and gudhi simplex trees built by hand.
 from __future__ import annotations
 
 import functools
-import importlib.util
 import itertools
 
 import numpy as np
@@ -17,6 +16,8 @@ from scipy.optimize import linear_sum_assignment
 
 from tda_pipe.errors import InputError
 from tda_pipe.tda.diagrams import Diagrams, bottleneck, wasserstein
+
+from .references import GIOTTO, GIOTTO_INSTALLED
 
 # -- item 1: bottleneck and Wasserstein distances on tied and repeated points ---------------------
 # gudhi.bottleneck_distance(e=0) gave 2.6558 for the pair below (true value 1.5746, which
@@ -348,16 +349,8 @@ def test_scikit_learn_estimator_checks_that_apply_to_diagram_inputs(transformer)
 # threshold (3 clouds in 200). The reference: gudhi's SimplexTree built here from the float64
 # edges d <= t, compared dimension by dimension (counts, essential counts, values).
 
-GIOTTO = importlib.util.find_spec("gph") is not None  # giotto-ph: an optional extra
-INSTALLED_RIPS_BACKENDS = ["gudhi", "ripser", "mst", *(["giotto-ph"] if GIOTTO else [])]
-RIPS_BACKENDS = [
-    pytest.param(
-        "giotto-ph", marks=pytest.mark.skipif(not GIOTTO, reason="giotto-ph is not installed")
-    ),
-    "gudhi",
-    "ripser",
-    "mst",
-]
+INSTALLED_RIPS_BACKENDS = ["gudhi", "ripser", "mst", *(["giotto-ph"] if GIOTTO_INSTALLED else [])]
+RIPS_BACKENDS = [GIOTTO, "gudhi", "ripser", "mst"]
 
 
 def reference_flag_diagrams(D: np.ndarray, max_dim: int, threshold: float = np.inf) -> list:

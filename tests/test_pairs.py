@@ -11,8 +11,6 @@ ambiguous on ties. giotto-ph's one-thread pairs are a second reference where it 
 
 from __future__ import annotations
 
-import importlib.util
-
 import gudhi
 import numpy as np
 import pytest
@@ -20,9 +18,7 @@ from scipy.spatial.distance import cdist
 
 import tda_pipe as tp
 
-requires_giotto = pytest.mark.skipif(
-    importlib.util.find_spec("gph") is None, reason="giotto-ph (an optional extra) is not installed"
-)
+from .references import requires_giotto
 
 
 def grid(n: int, seed: int) -> np.ndarray:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
-
 import gudhi
 import networkx as nx
 import numpy as np
@@ -16,11 +14,7 @@ from tda_pipe.errors import InputError
 from tda_pipe.tda import filtrations as F
 from tda_pipe.tda.diagrams import Diagrams, bottleneck
 
-INSTALLED = importlib.util.find_spec("gph") is not None  # giotto-ph, a reference where present
-requires_giotto = pytest.mark.skipif(
-    not INSTALLED, reason="giotto-ph (an optional extra) is not installed"
-)
-GIOTTO = pytest.param("giotto-ph", marks=requires_giotto)
+from .references import GIOTTO, GIOTTO_INSTALLED, gudhi_matrix, requires_giotto
 
 # giotto-ph's and gudhi's values are float64 and exact; ripser.py returns float32
 # values, so it is compared at about 1e-6 of the data's scale (DESIGN.md).
@@ -36,14 +30,6 @@ def gudhi_rips(X: np.ndarray, max_dim: int, threshold: float = np.inf) -> Diagra
     st = gudhi.RipsComplex(points=X, max_edge_length=threshold).create_simplex_tree(
         max_dimension=max_dim + 1
     )
-    st.compute_persistence()
-    return _ref(st.persistence_intervals_in_dimension(p) for p in range(max_dim + 1))
-
-
-def gudhi_matrix(M: np.ndarray, max_dim: int) -> Diagrams:
-    """gudhi flag complex of a filtration matrix (vertex values on the diagonal)."""
-    st = gudhi.SimplexTree.create_from_array(M)
-    st.expansion(max_dim + 1)
     st.compute_persistence()
     return _ref(st.persistence_intervals_in_dimension(p) for p in range(max_dim + 1))
 
@@ -105,7 +91,7 @@ def test_mst_h0_is_rips_h0_and_the_default_for_h0(cloud, same_diagrams):
 
 def test_duplicate_points_give_no_zero_length_classes():
     X = np.array([[0.0, 0.0], [0.0, 0.0], [1.0, 0.0], [1.0, 0.0], [0.0, 3.0]])
-    for backend in ("mst", "gudhi", "ripser", *GIOTTO.values[:INSTALLED]):
+    for backend in ("mst", "gudhi", "ripser", *GIOTTO.values[:GIOTTO_INSTALLED]):
         d = tp.persistence(X, max_dim=0, filtration="rips", backend=backend)
         np.testing.assert_allclose(d[0], [[0.0, 1.0], [0.0, 3.0], [0.0, np.inf]])
 
@@ -307,7 +293,7 @@ def test_rips_too_large_for_memory_says_how_much_and_what_to_do(monkeypatch):
 
 
 def test_pairs_reproduce_the_diagram_values(cloud):
-    for backend in ("gudhi", *GIOTTO.values[:INSTALLED]):
+    for backend in ("gudhi", *GIOTTO.values[:GIOTTO_INSTALLED]):
         d = tp.persistence(cloud, max_dim=2, backend=backend, return_pairs=True)
         D = np.linalg.norm(cloud[:, None] - cloud[None], axis=-1)
         for p in range(1, 3):

@@ -3,7 +3,6 @@ and without a threshold, sparse graphs with vertex values, an edge exactly at th
 values beyond float32's range, and the complexes giotto-ph cannot number. The reference is
 gudhi's own simplex tree of the same filtration, built in the test."""
 
-import importlib.util
 import math
 
 import gudhi
@@ -17,12 +16,8 @@ import tda_pipe as tp
 from tda_pipe.errors import InputError
 from tda_pipe.tda import filtrations as F
 
-GIOTTO = pytest.param(
-    "giotto-ph",
-    marks=pytest.mark.skipif(
-        importlib.util.find_spec("gph") is None, reason="giotto-ph (an optional extra) is absent"
-    ),
-)
+from .references import GIOTTO, gudhi_matrix, requires_giotto
+
 BACKENDS = [GIOTTO, "gudhi", "ripser", "mst"]
 
 
@@ -74,9 +69,7 @@ def test_a_dense_matrix_with_vertex_values_on_its_diagonal(backend, same_diagram
     np.fill_diagonal(M, values)
     max_dim = _max_dim(backend)
     ours = tp.persistence(M, max_dim, metric="precomputed", backend=backend)
-    st = gudhi.SimplexTree.create_from_array(M)  # the diagonal as vertex values
-    st.expansion(max_dim + 1)
-    same_diagrams(ours, _intervals(st, max_dim), _tol(backend))
+    same_diagrams(ours, gudhi_matrix(M, max_dim), _tol(backend))
     assert ours[0][:, 0].max() > 0
 
 
@@ -131,7 +124,7 @@ def test_a_thresholded_cloud_beyond_float32_keeps_its_loop(backend, scale):
     assert np.isinf(ours[0][:, 1]).sum() == 1
 
 
-@pytest.mark.skipif(importlib.util.find_spec("gph") is None, reason="giotto-ph is absent")
+@requires_giotto
 def test_giotto_refuses_a_complex_it_cannot_number_with_the_count():
     X = np.random.default_rng(0).random((400, 3))
     top = math.comb(400, 11)
@@ -144,7 +137,7 @@ def test_giotto_refuses_a_complex_it_cannot_number_with_the_count():
     assert str(info.value) == expected
 
 
-@pytest.mark.skipif(importlib.util.find_spec("gph") is None, reason="giotto-ph is absent")
+@requires_giotto
 def test_giotto_h1_on_two_threads_is_gudhis(same_diagrams):
     """Multithreaded giotto-ph names wrong birth edges for H1 (births off by up to 3e-3 on
     these clouds), so H1 and above run on one thread whatever ``n_threads`` asks."""
