@@ -9,15 +9,23 @@ from __future__ import annotations
 
 import json
 
+import gudhi
 import numpy as np
 import pytest
+from scipy.spatial.distance import cdist
 from sklearn.metrics import roc_auc_score
 
 from tda_pipe.commands.singularity import SingularityOptions, run_singularity
 from tda_pipe.datasets.shapes import circle, sphere, torus, wedge_of_spheres
 from tda_pipe.datasets.singular import crossing_planes, pinched_torus
 from tda_pipe.errors import InputError
-from tda_pipe.tda.singularity import euclidicity, persistent_intrinsic_dimension
+from tda_pipe.tda import singularity as S
+from tda_pipe.tda.singularity import (
+    SingularityScores,
+    annulus_pairs,
+    euclidicity,
+    persistent_intrinsic_dimension,
+)
 
 FAST = {"steps": 2, "max_points": 40}
 
@@ -136,8 +144,6 @@ def test_the_fix_the_error_names_is_an_option_of_the_command(tmp_path, capsys):
 
 
 def test_default_radii_are_the_documented_fractions_of_the_kth_neighbour_distance():
-    from scipy.spatial.distance import cdist
-
     X = sphere(200, seed=3)
     reference = np.median(np.sort(cdist(X, X), axis=1)[:, 20])  # the 20th other point
     scores = euclidicity(X, dim=2, steps=2, k=20, max_points=30)
@@ -152,8 +158,6 @@ def test_default_radii_are_the_documented_fractions_of_the_kth_neighbour_distanc
 
 
 def test_annulus_pairs_keep_r_below_s_and_refuse_a_grid_without_one():
-    from tda_pipe.tda.singularity import annulus_pairs
-
     pairs = annulus_pairs((0.2, 0.6), (0.4, 1.0), 2)  # r = 0.6 lies above s = 0.4
     assert pairs.tolist() == [[0.2, 0.4], [0.2, 1.0], [0.6, 1.0]]
     # the ranges overlap the other way: only the smallest r lies below the largest s
@@ -170,10 +174,6 @@ def test_a_score_is_the_bottleneck_distance_to_the_model_annulus_within_its_erro
     """Two annuli of a circle, scored by hand: gudhi's Rips diagrams of their points (reduced
     H0) against the model annulus of R^1 scaled by s, gudhi's exact bottleneck distance; the
     mean and the largest over the pairs, where it occurs; no annulus, no score."""
-    import gudhi
-
-    from tda_pipe.tda import singularity as S
-
     X = circle(300, noise=0.02, seed=4)
     dist = np.linalg.norm(X - X[0], axis=1)
     exact = {}
@@ -197,8 +197,6 @@ def test_a_score_is_the_bottleneck_distance_to_the_model_annulus_within_its_erro
 
 
 def test_most_singular_ranks_highest_first_and_nan_last():
-    from tda_pipe.tda.singularity import SingularityScores
-
     values = np.array([0.1, np.nan, 0.5, 0.3] + [0.0] * 10)
     empty = np.zeros(len(values))
     scores = SingularityScores(values, values, empty, empty, empty, empty, empty, empty, 1)
@@ -231,8 +229,6 @@ def test_k_may_be_every_other_point():
 
 
 def test_annuli_are_closed_and_a_class_is_alive_from_its_birth_to_before_its_death():
-    from tda_pipe.tda import singularity as S
-
     # five points exactly at r, five exactly at s: both ends of the annulus belong to it
     points = circle(10, seed=0)
     grid = S.AnnulusGrid(np.array([[0.5, 1.0]]), 1, 80, 10, 0, compare=False)
@@ -246,8 +242,6 @@ def test_annuli_are_closed_and_a_class_is_alive_from_its_birth_to_before_its_dea
 
 
 def test_a_thinned_annulus_holds_distinct_points_and_the_same_ones_each_time():
-    from tda_pipe.tda import singularity as S
-
     points = sphere(500, seed=6)
     grid = S.AnnulusGrid(np.array([[0.0, 10.0]]), 2, 40, 5, 0, compare=False)
     dist = np.zeros(len(points))
@@ -260,8 +254,6 @@ def test_a_thinned_annulus_holds_distinct_points_and_the_same_ones_each_time():
 def test_the_local_dimension_reads_the_barcode_cut_at_r_up_to_the_model_dimension():
     """A unit square as the annulus at r = 1: its sides enter at exactly r and close a loop
     alive at r (dimension 2); asked for dimension 1 only H0 is read, connected at r (0)."""
-    from tda_pipe.tda import singularity as S
-
     square = np.array([[0.0, 0.0], [1.0, 0.0], [1.0, 1.0], [0.0, 1.0]])
     dist = np.full(4, 2.0)
     for dim, expected in ((2, 2), (1, 0)):
@@ -272,8 +264,6 @@ def test_the_local_dimension_reads_the_barcode_cut_at_r_up_to_the_model_dimensio
 def test_euclidicity_defaults_and_its_columns():
     """The documented defaults (3 steps, k = 100, seed 0, annuli thinned to 80 points), and
     the maximum over the pairs at least the mean."""
-    from scipy.spatial.distance import cdist
-
     X = sphere(150, seed=8)
     scores = euclidicity(X, dim=2)
     explicit = euclidicity(X, dim=2, steps=3, k=100, seed=0, max_points=80, min_points=10)
