@@ -55,6 +55,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 TARGETS = ("tda", "losses", "datasets/readers.py", "pipelines/cache.py", "pipelines/batch.py")
 DOCTESTS = "tests/test_docstrings.py::test_docstring_examples_run"
+# tests that check what a module states at import time (signature defaults against their
+# docstrings), run for every mutant of such a line, whether or not coverage credits them with it
+SIGNATURE_TESTS = ("tests/test_documented_defaults.py::test_a_stated_default_is_the_default",)
 SKIP_IN_KEY = ("benchmarks/", "studies/", "docs/", "README.md")
 # imported once by each worker, before it forks a child per mutant (never tda_pipe itself)
 PRELOAD = (
@@ -495,6 +498,36 @@ def _tests_of_line(lines: dict[int, set[str]], line: int) -> set[str]:
     return set()
 
 
+def _import_time_lines(source: str) -> set[int]:
+    """The lines Python runs when it imports the module rather than when its functions run:
+    module- and class-level statements and every function's header (decorators, the signature
+    with its defaults). Coverage credits them to whichever test imported the module first."""
+    lines: set[int] = set()
+
+    def visit(body: list[ast.stmt]) -> None:
+        for node in body:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                start = min([node.lineno] + [d.lineno for d in node.decorator_list])
+                lines.update(range(start, max(node.lineno, node.body[0].lineno - 1) + 1))
+                if isinstance(node, ast.ClassDef):
+                    visit(node.body)
+            else:
+                lines.update(range(node.lineno, node.end_lineno + 1))
+
+    visit(ast.parse(source).body)
+    return lines
+
+
+def _tests_of_mutant(lines: dict[int, set[str]], mutant: Mutant, import_time: set[int]) -> set[str]:
+    """The tests to run against ``mutant``: those that run its line; for a line run at import
+    (a default, a constant), every test that runs the module and the tests that read
+    signatures (:data:`SIGNATURE_TESTS`)."""
+    if mutant.line not in import_time:
+        return _tests_of_line(lines, mutant.line)
+    module_tests = set().union(*lines.values()) if lines else set()
+    return module_tests | set(SIGNATURE_TESTS) if module_tests else set()
+
+
 def _targets(package: Path, modules: list[str]) -> list[str]:
     out = []
     for item in modules:
@@ -567,6 +600,9 @@ def main(argv: list[str] | None = None) -> int:
             again = _survivors_of(args.survivors, first, args.since)
             plan = [m for m in plan if (m.path, m.line, m.description) in again]
         print(f"{len(plan)} mutants in {len({m.path for m in plan})} modules", flush=True)
+        import_time = {
+            rel: _import_time_lines((first / rel).read_text()) for rel in {m.path for m in plan}
+        }
         free = list(workers)
         killers = Killers()
         outcomes: list[Outcome] = []
@@ -574,7 +610,9 @@ def main(argv: list[str] | None = None) -> int:
         def one(mutant: Mutant) -> Outcome:
             worker = free.pop()
             try:
-                tests = _tests_of_line(covered.get(mutant.path, {}), mutant.line)
+                tests = _tests_of_mutant(
+                    covered.get(mutant.path, {}), mutant, import_time[mutant.path]
+                )
                 return run_mutant(
                     worker, mutant, tests, seconds, args.timeout, args.budget, killers
                 )
