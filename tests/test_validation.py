@@ -5,9 +5,18 @@ import math
 
 import numpy as np
 import pytest
+from scipy import sparse
 
 from tda_pipe.errors import InputError
-from tda_pipe.tda.validation import check_int, check_points, check_real
+from tda_pipe.tda.validation import (
+    check_diagram,
+    check_distance_matrix,
+    check_image,
+    check_int,
+    check_points,
+    check_real,
+    format_bytes,
+)
 
 
 def _message(call) -> str:
@@ -86,3 +95,45 @@ def test_coordinates_whose_squares_overflow_are_refused_at_the_edge():
     X = np.array([[6e153, 6e153], [1.2e154, 1.2e154]])
     assert "their squares overflow float64" in _message(lambda: check_points(X))
     assert check_points(X / 2).shape == (2, 2)  # squares summing to 7.2e307
+
+
+def test_an_extent_whose_squares_sum_above_the_smallest_normal_is_kept():
+    """Squared differences of 1.69e-308 each: one alone underflows past float64's smallest
+    normal (2.2e-308) and is refused, two summed (3.4e-308) are not; the message gives the
+    largest extent."""
+    tiny = 1.3e-154
+    assert check_points(np.array([[0.0, 0.0], [tiny, tiny]])).shape == (2, 2)
+    message = _message(lambda: check_points(np.array([[0.0, 0.0], [tiny, 1e-160]])))
+    assert "spans only 1.3e-154" in message and "underflow" in message
+
+
+def test_a_diagram_of_one_number_is_not_an_empty_diagram():
+    with pytest.raises(InputError, match=r"\(k, 2\)"):
+        check_diagram([5.0])
+
+
+@pytest.mark.parametrize("D", [np.zeros((2, 3)), sparse.coo_matrix(np.ones((2, 3)))])
+def test_a_distance_matrix_that_is_not_square_is_named_so(D):
+    assert "must be square" in _message(lambda: check_distance_matrix(D))
+
+
+def test_a_sparse_edge_stored_twice_must_agree_relative_to_the_scale():
+    def graph(back: float):  # the edge 0-1 stored both ways, 1-2 once
+        rows, cols = [0, 1, 1], [1, 0, 2]
+        return sparse.coo_matrix(([1e6, back, 3.0], (rows, cols)), shape=(3, 3))
+
+    kept = check_distance_matrix(graph(1e6 + 1e-5)).toarray()  # 1e-11 of the scale
+    assert kept[0, 1] == kept[1, 0] == 1e6 and kept[1, 2] == kept[2, 1] == 3.0
+    assert "not symmetric" in _message(lambda: check_distance_matrix(graph(1e6 + 1e-2)))
+    small = sparse.coo_matrix(([0.5, 0.5 + 1e-8], ([0, 1], [1, 0])), shape=(2, 2))
+    assert "not symmetric" in _message(lambda: check_distance_matrix(small))  # scale floor 1
+
+
+@pytest.mark.parametrize("image", [np.float64(3.0), np.array([1.0]), np.zeros((2, 2, 2, 2))])
+def test_an_image_has_one_to_three_axes_and_two_pixels(image):
+    assert "1-D signal, 2-D image or 3-D voxel grid" in _message(lambda: check_image(image))
+
+
+def test_sizes_switch_to_exponents_from_1e5_tib():
+    assert format_bytes(99999 * 2**40) == "99999.0 TiB"
+    assert format_bytes(1e5 * 2**40) == "1.0e+05 TiB"
