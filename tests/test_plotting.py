@@ -152,3 +152,26 @@ def test_save_figure_failure_keeps_the_old_file(tmp_path, diagrams, monkeypatch)
         save_figure(fig, path)
     assert path.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["d.png"]
+
+
+def _infinity_line(ax) -> float:
+    dashed = [line for line in ax.lines if line.get_linestyle() == "--"]
+    assert len(dashed) == 1
+    return float(dashed[0].get_ydata()[0])
+
+
+@pytest.mark.parametrize(
+    ("births_deaths", "level"),
+    [
+        ([[0.5, 2.0], [1.0, np.inf]], 2.2),  # from 0 (the origin is always in range) to 2
+        ([[-1.0, 1.0], [0.0, np.inf]], 1.2),  # a negative birth widens the range below 0
+        ([[0.0, np.inf]], 1.1),  # nothing finite but 0: a unit range
+    ],
+)
+def test_essential_classes_sit_a_tenth_of_the_range_above_the_largest_value(births_deaths, level):
+    ax = plot_diagram([np.array(births_deaths)]).axes[0]
+    assert _infinity_line(ax) == pytest.approx(level)
+    essential = ax.collections[-1].get_offsets()
+    assert np.allclose(essential[:, 1], level)  # the triangles sit on the line
+    low, high = ax.get_xlim()
+    assert low < min(0.0, np.min(births_deaths)) and high > level
