@@ -518,14 +518,15 @@ def _import_time_lines(source: str) -> set[int]:
     return lines
 
 
-def _tests_of_mutant(lines: dict[int, set[str]], mutant: Mutant, import_time: set[int]) -> set[str]:
-    """The tests to run against ``mutant``: those that run its line; for a line run at import
-    (a default, a constant), every test that runs the module and the tests that read
-    signatures (:data:`SIGNATURE_TESTS`)."""
-    if mutant.line not in import_time:
-        return _tests_of_line(lines, mutant.line)
+def _import_time_tests(lines: dict[int, set[str]], source: str) -> dict[int, set[str]]:
+    """``{line: tests}`` for the module's lines run at import (a default, a constant): every
+    test that runs the module and the tests that read signatures (:data:`SIGNATURE_TESTS`);
+    none when no test runs the module."""
     module_tests = set().union(*lines.values()) if lines else set()
-    return module_tests | set(SIGNATURE_TESTS) if module_tests else set()
+    if not module_tests:
+        return {}
+    tests = module_tests | set(SIGNATURE_TESTS)
+    return dict.fromkeys(_import_time_lines(source), tests)
 
 
 def _targets(package: Path, modules: list[str]) -> list[str]:
@@ -601,7 +602,8 @@ def main(argv: list[str] | None = None) -> int:
             plan = [m for m in plan if (m.path, m.line, m.description) in again]
         print(f"{len(plan)} mutants in {len({m.path for m in plan})} modules", flush=True)
         import_time = {
-            rel: _import_time_lines((first / rel).read_text()) for rel in {m.path for m in plan}
+            rel: _import_time_tests(covered.get(rel, {}), (first / rel).read_text())
+            for rel in {m.path for m in plan}
         }
         free = list(workers)
         killers = Killers()
@@ -610,8 +612,8 @@ def main(argv: list[str] | None = None) -> int:
         def one(mutant: Mutant) -> Outcome:
             worker = free.pop()
             try:
-                tests = _tests_of_mutant(
-                    covered.get(mutant.path, {}), mutant, import_time[mutant.path]
+                tests = import_time[mutant.path].get(mutant.line) or _tests_of_line(
+                    covered.get(mutant.path, {}), mutant.line
                 )
                 return run_mutant(
                     worker, mutant, tests, seconds, args.timeout, args.budget, killers

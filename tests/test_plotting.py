@@ -154,12 +154,6 @@ def test_save_figure_failure_keeps_the_old_file(tmp_path, diagrams, monkeypatch)
     assert [p.name for p in tmp_path.iterdir()] == ["d.png"]
 
 
-def _infinity_line(ax) -> float:
-    dashed = [line for line in ax.lines if line.get_linestyle() == "--"]
-    assert len(dashed) == 1
-    return float(dashed[0].get_ydata()[0])
-
-
 @pytest.mark.parametrize(
     ("births_deaths", "level"),
     [
@@ -170,8 +164,9 @@ def _infinity_line(ax) -> float:
 )
 def test_essential_classes_sit_a_tenth_of_the_range_above_the_largest_value(births_deaths, level):
     ax = plot_diagram([np.array(births_deaths)]).axes[0]
-    assert _infinity_line(ax) == pytest.approx(level)
-    essential = ax.collections[-1].get_offsets()
+    (line,) = dashed_lines(ax)
+    assert line.get_ydata()[0] == pytest.approx(level)
+    essential = collections(ax, PathCollection)["_H0 essential"].get_offsets()
     assert np.allclose(essential[:, 1], level)  # the triangles sit on the line
     low, high = ax.get_xlim()
     assert low < min(0.0, np.min(births_deaths)) and high > level
